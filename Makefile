@@ -1,0 +1,43 @@
+# Quick start: `make serve` (main job) and `make test` (whole suite). Each creates
+# .venv only if it is missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup serve build check test test-fast bench docs clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# rfc3987-syntax compiles a grammar at import and costs ~2 s per kernel start;
+	# nothing in the workbench validates IRIs (see docs/decisions.md).
+	-$(BIN)/pip uninstall --quiet --yes rfc3987-syntax
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/workbench serve
+
+build: $(STAMP)
+	$(BIN)/workbench build
+
+check: $(STAMP)
+	$(BIN)/workbench check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+docs: $(STAMP)
+	$(BIN)/workbench describe --markdown > docs/data-dictionary.md
+
+clean:
+	rm -rf $(VENV) data/warehouse.duckdb

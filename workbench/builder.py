@@ -1,0 +1,164 @@
+"""``workbench build`` and ``workbench load``: validate files and publish the database."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from . import catalog, database, paths
+from .errors import Problem, ValidationError, WorkbenchError
+from .readers import _q
+from .validate import land
+
+LOADS_DIR = "loads"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    dataset: str
+    file: str
+    sha256: str
+    rows: int
+    fast: bool
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _land_with_hash(con, path: Path, ds: catalog.Dataset, table: str, **kw):
+    # hashlib releases the GIL on large buffers, so hashing overlaps DuckDB's read.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        digest = pool.submit(sha256_of, path)
+        landed = land(con, path, ds, table, **kw)
+        return landed, digest.result()
+
+
+def _log(con, result: LoadResult, via: str, when: dt.datetime) -> None:
+    con.execute("INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?)",
+                [result.dataset, result.file, result.sha256, result.rows, when, via])
+
+
+def _display_name(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def build(data: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
+          ) -> list[LoadResult]:
+    """Validate every dataset in ``data`` (and replay analyst loads) and publish ``db``."""
+    data_dir, db_path = paths.data_dir(data), paths.db_path(db)
+    with database.publish(db_path, start_from_existing=False) as con:
+        return build_into(con, data_dir)
+
+
+def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path) -> list[LoadResult]:
+    """Create the schema in ``con`` and fill it from ``data_dir``; all problems at once."""
+    database.create_schema(con)
+    results: list[LoadResult] = []
+    problems: list[Problem] = []
+    omitted = 0
+    now = dt.datetime.now(dt.timezone.utc)
+    for name in catalog.BUILD_ORDER:
+        ds = catalog.DATASETS[name]
+        path = data_dir / ds.file_name
+        if not path.exists():
+            if ds.curated:
+                problems.append(Problem(str(path), f"missing: the curated dataset "
+                                                   f"{name!r} has no file"))
+            continue
+        try:
+            landed, digest = _land_with_hash(con, path, ds, name)
+        except ValidationError as exc:
+            problems += exc.problems
+            omitted += exc.omitted
+            continue
+        r = LoadResult(name, _display_name(path, data_dir.parent), digest, landed.rows,
+                       landed.fast)
+        _log(con, r, "build", now)
+        results.append(r)
+    if problems:
+        raise ValidationError(problems, omitted)
+    for path in sorted((data_dir / LOADS_DIR).glob("*/*")):
+        ds = catalog.get(path.parent.name)
+        results.append(_merge(con, path, ds, via="build (replayed load)", when=now,
+                              base=data_dir.parent))
+    return results
+
+
+def load(path: str | os.PathLike, dataset: str, *, db: str | os.PathLike | None = None,
+         data: str | os.PathLike | None = None, delimiter: str | None = None,
+         keep: bool = True) -> LoadResult:
+    """Validate an analyst's file and merge it into the published database.
+
+    Rows replace existing rows with the same key; loading the same content twice
+    changes nothing. A copy of the file is kept in ``data/loads/DATASET/`` (unless
+    ``keep`` is false) so that ``workbench build`` replays it.
+    """
+    ds = catalog.get(dataset)
+    path = Path(path)
+    data_dir, db_path = paths.data_dir(data), paths.db_path(db)
+    now = dt.datetime.now(dt.timezone.utc)
+    with database.publish(db_path, start_from_existing=True) as con:
+        result = _merge(con, path, ds, via="load", when=now, base=Path.cwd(),
+                        delimiter=delimiter)
+    if keep:
+        _keep_copy(path, ds.name, result.sha256, data_dir, now)
+    return result
+
+
+def _merge(con, path: Path, ds: catalog.Dataset, *, via: str, when: dt.datetime,
+           base: Path, delimiter: str | None = None) -> LoadResult:
+    empty = con.execute(f"SELECT count(*) FROM {_q(ds.name)}").fetchone()[0] == 0
+    if empty:
+        landed, digest = _land_with_hash(con, path, ds, ds.name, delimiter=delimiter)
+    else:
+        stage = f"_stage_{ds.name}"
+        database.create_table(con, ds, stage, temp=True)
+        self_refs = {c.references: f"SELECT {_q(c.references.split('.')[1])} FROM "
+                                   f"{_q(ds.name)} UNION ALL SELECT "
+                                   f"{_q(c.references.split('.')[1])} FROM {{self}}"
+                     for c in ds.columns
+                     if c.references and c.references.startswith(ds.name + ".")}
+        landed, digest = _land_with_hash(con, path, ds, stage, delimiter=delimiter,
+                                         references=self_refs)
+        match = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in ds.key)
+        con.execute(f"DELETE FROM {_q(ds.name)} t USING {_q(stage)} s WHERE {match}")
+        con.execute(f"INSERT INTO {_q(ds.name)} SELECT * FROM {_q(stage)}")
+        con.execute(f"DROP TABLE {_q(stage)}")
+    result = LoadResult(ds.name, _display_name(path, base), digest, landed.rows,
+                        landed.fast)
+    _log(con, result, via, when)
+    return result
+
+
+def _keep_copy(path: Path, dataset: str, digest: str, data_dir: Path,
+               when: dt.datetime) -> None:
+    folder = data_dir / LOADS_DIR / dataset
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(p.name.split("--")[1:2] == [digest[:16]] for p in folder.iterdir()):
+        return  # identical content is already kept
+    stamp = when.strftime("%Y%m%dT%H%M%SZ")
+    shutil.copyfile(path, folder / f"{stamp}--{digest[:16]}--{path.name}")
+
+
+def summary(db: str | os.PathLike | None = None) -> list[tuple[str, int]]:
+    with database.connect(db) as con:
+        return [(name, con.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0])
+                for name in catalog.BUILD_ORDER]
+
+
+__all__ = ["build", "build_into", "load", "summary", "LoadResult", "WorkbenchError"]

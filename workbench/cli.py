@@ -1,0 +1,117 @@
+"""The ``workbench`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from . import __version__
+from .errors import ValidationError, WorkbenchError
+
+
+def _cmd_build(args) -> int:
+    from . import builder as build
+    results = build.build(args.data, args.db)
+    from .paths import db_path
+    total = sum(r.rows for r in results)
+    print(f"Published {db_path(args.db)}: {len(results)} files, {total} rows")
+    for r in results:
+        print(f"  {r.dataset:18} {r.rows:>8}  {r.file}  sha256:{r.sha256[:12]}")
+    return 0
+
+
+def _cmd_check(args) -> int:
+    import duckdb
+
+    from . import builder as build, paths, reconcile
+    con = duckdb.connect()
+    build.build_into(con, paths.data_dir(args.data))
+    found, low = reconcile.findings(con), reconcile.low_confidence(con)
+    if args.format == "json":
+        print(json.dumps({"gaps": [f.as_dict() for f in found],
+                          "low_confidence": [vars(x) for x in low]},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(reconcile.report_text(found, low))
+    return 0
+
+
+def _cmd_describe(args) -> int:
+    from . import describe
+    print(describe.markdown() if args.markdown else describe.text(args.dataset), end="")
+    return 0
+
+
+def _cmd_load(args) -> int:
+    from . import builder as build
+    r = build.load(args.path, args.dataset, db=args.db, data=args.data,
+                   delimiter=args.delimiter, keep=not args.no_keep)
+    print(f"Loaded {r.rows} rows from {r.file} into {r.dataset} (sha256:{r.sha256[:12]})")
+    return 0
+
+
+def _cmd_serve(args) -> int:
+    from . import builder as build, paths
+    db = paths.db_path(args.db)
+    if not db.exists():
+        _cmd_build(args)
+    for name, n in build.summary(args.db):
+        print(f"  {name:18} {n:>8} rows")
+    print("The dashboards are not built yet; the database above is ready.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="workbench", description="e-helse workbench: "
+                                "validated datasets in DuckDB, queries, dashboards.")
+    p.add_argument("--version", action="version", version=__version__)
+    p.add_argument("-v", "--verbose", action="store_true", help="log details")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", help="database file (default: $WORKBENCH_DB or "
+                                     "data/warehouse.duckdb)")
+    common.add_argument("--data", help="data folder (default: $WORKBENCH_DATA or data/)")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("build", parents=[common],
+                       help="validate every dataset and publish the database")
+    s.set_defaults(func=_cmd_build)
+    s = sub.add_parser("check", parents=[common],
+                       help="reconciliation report: gaps and low-confidence rows")
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.set_defaults(func=_cmd_check)
+    s = sub.add_parser("describe", help="data dictionary")
+    s.add_argument("dataset", nargs="?")
+    s.add_argument("--markdown", action="store_true", help="the docs/ page")
+    s.set_defaults(func=_cmd_describe)
+    s = sub.add_parser("load", parents=[common], help="validate and add a file")
+    s.add_argument("path")
+    s.add_argument("--dataset", required=True)
+    s.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    s.add_argument("--no-keep", action="store_true",
+                   help="do not keep a copy in data/loads/ for later builds")
+    s.set_defaults(func=_cmd_load)
+    s = sub.add_parser("serve", parents=[common], help="build if needed and serve")
+    s.set_defaults(func=_cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except ValidationError as exc:
+        print(exc.report(), file=sys.stderr)
+        n = len(exc.problems) + exc.omitted
+        print(f"workbench: {n} problem(s) found; nothing was changed.", file=sys.stderr)
+        return 1
+    except (WorkbenchError, KeyError) as exc:
+        msg = exc.args[0] if exc.args else str(exc)
+        print(f"workbench: {msg}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

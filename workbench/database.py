@@ -1,0 +1,119 @@
+"""The DuckDB database: schema from the catalog, read-only connections, atomic publish."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from . import catalog, paths
+from .errors import WorkbenchError
+from .readers import _q
+from .validate import column_ddl
+
+LOAD_LOG_DDL = """
+CREATE TABLE load_log (
+    dataset VARCHAR NOT NULL,
+    file VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    rows BIGINT NOT NULL,
+    loaded_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    via VARCHAR NOT NULL
+)
+"""
+
+
+def create_table(con: duckdb.DuckDBPyConnection, dataset: catalog.Dataset,
+                 name: str | None = None, temp: bool = False) -> None:
+    name = name or dataset.name
+    cols = ",\n  ".join(column_ddl(c) for c in dataset.columns)
+    con.execute(f"CREATE {'TEMP ' if temp else ''}TABLE {_q(name)} (\n  {cols}\n)")
+    if temp:
+        return
+    # Comments make the catalog visible from any SQL client (duckdb_columns()).
+    # COMMENT ON takes no bound parameters; the text is the catalog's own, not input.
+    table_text = f"{dataset.title}. {dataset.description} Key: {', '.join(dataset.key)}."
+    con.execute(f"COMMENT ON TABLE {_q(name)} IS {_literal(table_text)}")
+    for c in dataset.columns:
+        con.execute(f"COMMENT ON COLUMN {_q(name)}.{_q(c.name)} IS "
+                    f"{_literal(c.description)}")
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for name in catalog.BUILD_ORDER:
+        create_table(con, catalog.DATASETS[name])
+    con.execute(LOAD_LOG_DDL)
+
+
+def connect(db: str | os.PathLike | None = None, read_only: bool = True
+            ) -> duckdb.DuckDBPyConnection:
+    """Open the published database (read-only by default).
+
+    A read-only connection keeps seeing the snapshot it opened, even after
+    ``workbench build`` publishes a new file: the old file stays readable until the
+    connection closes. Call :func:`connect` again to see the new one.
+    """
+    path = paths.db_path(db)
+    if not path.exists():
+        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first")
+    return duckdb.connect(str(path), read_only=read_only)
+
+
+@contextlib.contextmanager
+def publish(db: Path, *, start_from_existing: bool):
+    """Write a new database next to ``db`` and move it into place only on success.
+
+    The new file is built under a temporary name in the same directory, so the final
+    ``os.replace`` is atomic: readers see the old database or the new one, never a
+    half-built one, and an exception leaves the old file untouched.
+    """
+    db.parent.mkdir(parents=True, exist_ok=True)
+    tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
+    _remove(tmp)
+    if start_from_existing:
+        if not db.exists():
+            raise WorkbenchError(f"{db}: no database here yet; run `workbench build` first")
+        shutil.copyfile(db, tmp)
+    con = duckdb.connect(str(tmp))
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+        con.close()
+        _fsync(tmp)
+        _before_replace(tmp, db)
+        os.replace(tmp, db)
+        _fsync_dir(db.parent)
+    except BaseException:
+        con.close()
+        _remove(tmp)
+        raise
+
+
+def _before_replace(tmp: Path, db: Path) -> None:
+    """Hook point between a complete new file and the swap (tests inject failures)."""
+
+
+def _remove(path: Path) -> None:
+    for p in (path, path.with_name(path.name + ".wal")):
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(path)

@@ -1,0 +1,125 @@
+"""``workbench check``: reconciliation findings and low-confidence readings.
+
+Gaps are findings, not failures: the sources do not always add up, and the workbench
+shows by how much instead of forcing the numbers to agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import duckdb
+
+from . import catalog
+from .catalog import ChildrenSum, RunningSum, StatedTotals
+from .readers import _q
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    dataset: str
+    subject: str  # the line, project or total concerned
+    stated: int
+    computed: int
+    gap: int  # stated - computed
+    detail: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LowConfidence:
+    dataset: str
+    key: str
+    confidence: str
+    note: str
+
+
+def findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
+    out: list[Finding] = []
+    for rule in catalog.RECONCILIATION_RULES:
+        if isinstance(rule, ChildrenSum):
+            out += _children_sum(con, rule)
+        elif isinstance(rule, RunningSum):
+            out += _running_sum(con, rule)
+        elif isinstance(rule, StatedTotals):
+            out += _stated_totals(con, rule)
+        else:  # pragma: no cover - a new rule type must be wired in here
+            raise TypeError(rule)
+    return out
+
+
+def _children_sum(con, r: ChildrenSum) -> list[Finding]:
+    t, i, p, a = _q(r.dataset), _q(r.id_column), _q(r.parent_column), _q(r.amount_column)
+    rows = con.execute(
+        f"SELECT par.{i}, par.label, par.{a}, sum(ch.{a}), count(*) "
+        f"FROM {t} par JOIN {t} ch ON ch.{p} = par.{i} "
+        f"GROUP BY ALL HAVING par.{a} <> sum(ch.{a}) ORDER BY par.{i}").fetchall()
+    return [Finding(r.name, r.dataset, line_id, int(stated), int(total),
+                    int(stated - total), f"{label}: {n} sub-lines")
+            for line_id, label, stated, total, n in rows]
+
+
+def _running_sum(con, r: RunningSum) -> list[Finding]:
+    t = _q(r.dataset)
+    g, o, a, c = (_q(x) for x in (r.group_column, r.order_column, r.amount_column,
+                                  r.cumulative_column))
+    rows = con.execute(
+        f"SELECT {g}, project_id, project, {o}, {c}, running FROM ("
+        f"SELECT *, sum({a}) OVER (PARTITION BY {g} ORDER BY {o} "
+        f"ROWS UNBOUNDED PRECEDING) AS running FROM {t}) "
+        f"WHERE {c} IS NOT NULL AND {c} <> running ORDER BY {g}, {o}").fetchall()
+    return [Finding(r.name, r.dataset, f"{group} / {pid}", int(cum), int(running),
+                    int(cum - running), f"priority {prio}: {name}")
+            for group, pid, name, prio, cum, running in rows]
+
+
+def _stated_totals(con, r: StatedTotals) -> list[Finding]:
+    out = []
+    totals = con.execute(
+        f"SELECT total_id, dataset, filter_column, filter_value, measure_column, value "
+        f"FROM {_q(r.dataset)} ORDER BY total_id").fetchall()
+    for total_id, ds_name, fcol, fval, mcol, value in totals:
+        ds = catalog.get(ds_name)
+        # Column names come from data, so they are checked against the catalog before
+        # being used as identifiers; the filter value is bound as a parameter.
+        for col in (fcol, mcol):
+            ds.column(col)
+        computed = con.execute(f"SELECT coalesce(sum({_q(mcol)}), 0) FROM {_q(ds_name)} "
+                               f"WHERE {_q(fcol)} = ?", [fval]).fetchone()[0]
+        if int(computed) != int(value):
+            out.append(Finding(r.name, ds_name, total_id, int(value), int(computed),
+                               int(value - computed),
+                               f"sum of {mcol} where {fcol} = {fval!r}"))
+    return out
+
+
+def low_confidence(con: duckdb.DuckDBPyConnection) -> list[LowConfidence]:
+    out = []
+    for ds in catalog.DATASETS.values():
+        if "confidence" not in ds.column_names:
+            continue
+        key = " || ' / ' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in ds.key)
+        rows = con.execute(
+            f"SELECT {key}, confidence, coalesce(note, '') FROM {_q(ds.name)} "
+            f"WHERE confidence <> 'high' ORDER BY confidence = 'medium', 1").fetchall()
+        out += [LowConfidence(ds.name, k, conf, note) for k, conf, note in rows]
+    return out
+
+
+def report_text(found: list[Finding], low: list[LowConfidence]) -> str:
+    lines = [f"Reconciliation: {len(found)} gap(s)"]
+    for f in found:
+        lines.append(f"  GAP {f.dataset} {f.subject}: stated {_kr(f.stated)}, "
+                     f"sum {_kr(f.computed)}, gap {_kr(f.gap)} ({f.detail})")
+    lines.append(f"Low-confidence readings: {sum(x.confidence == 'low' for x in low)} low, "
+                 f"{sum(x.confidence == 'medium' for x in low)} medium")
+    for x in low:
+        lines.append(f"  {x.confidence.upper():6} {x.dataset} {x.key}: {x.note}")
+    return "\n".join(lines)
+
+
+def _kr(n: int) -> str:
+    return f"{n:,}".replace(",", " ")

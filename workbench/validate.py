@@ -1,0 +1,209 @@
+"""Validating a file against its dataset declaration and landing it in a DuckDB table.
+
+The checks are generated from the catalog once (:func:`row_checks`) and run as SQL,
+either counted over the whole table (fast path) or listed with line numbers (precise
+path), so both paths enforce exactly the same rules.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import readers, values
+from .catalog import Column, Dataset
+from .errors import Problem, ValidationError, cap
+from .readers import LINE, _q
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Check:
+    column: str
+    message: str
+    failing: str  # SQL condition true for a failing row
+    show: str  # SQL expression shown as the offending value
+
+
+def row_checks(dataset: Dataset) -> list[Check]:
+    checks: list[Check] = []
+    for col in dataset.columns:
+        c = _q(col.name)
+        shown = f"CAST({c} AS VARCHAR)"
+        if col.required:
+            checks.append(Check(col.name, "is missing (required)", f"{c} IS NULL", "NULL"))
+        if col.allowed:
+            allowed = ", ".join("'" + a.replace("'", "''") + "'" for a in col.allowed)
+            checks.append(Check(col.name, f"is not one of: {', '.join(col.allowed)}",
+                                f"{c} NOT IN ({allowed})", shown))
+        if col.min is not None:
+            msg = ("must not be negative" if col.min == 0
+                   else f"is below the minimum {_num(col.min)}")
+            checks.append(Check(col.name, msg, f"{c} < {col.min}", shown))
+        if col.max is not None:
+            checks.append(Check(col.name, f"is above the maximum {_num(col.max)}",
+                                f"{c} > {col.max}", shown))
+        pattern = col.effective_pattern
+        if pattern:
+            sql_pattern = pattern.strip("^$").replace("'", "''")
+            checks.append(Check(col.name, values.pattern_message(col),
+                                f"NOT regexp_full_match({c}, '{sql_pattern}')", shown))
+    for rc in dataset.checks:
+        shown = " || ', ' || ".join(f"'{n}=' || coalesce(CAST({_q(n)} AS VARCHAR), '')"
+                                    for n in rc.columns)
+        checks.append(Check(", ".join(rc.columns), rc.message, f"NOT ({rc.sql})", shown))
+    return checks
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+@dataclass
+class Landed:
+    rows: int
+    path: Path
+    encoding: str | None
+    fast: bool
+
+
+def land(con: duckdb.DuckDBPyConnection, path: Path, dataset: Dataset, table: str,
+         *, delimiter: str | None = None, references: dict[str, str] | None = None
+         ) -> Landed:
+    """Validate ``path`` and insert its rows into ``table`` (which must be empty).
+
+    ``references`` maps "dataset.column" to an SQL relation listing the values a
+    reference may take (default: the column of the table of that name).
+    Raises :class:`ValidationError` with every problem found; then ``table`` is left
+    empty.
+    """
+    info = readers.sniff(path, delimiter)
+    readers.check_header(info, dataset)
+    refs = _reference_relations(dataset, table, references or {})
+    if info.kind == "csv" and info.encoding != "cp1252":
+        try:
+            rows = readers.csv_into_duckdb(con, info, dataset, table)
+        except duckdb.Error as exc:
+            log.debug("fast path refused %s: %s", path, exc)
+            con.execute(f'DELETE FROM "{table}"')
+        else:
+            if rows and _count_failures(con, table, dataset, refs) == 0:
+                return Landed(rows, path, info.encoding, fast=True)
+            con.execute(f'DELETE FROM "{table}"')
+    rows, encoding = _precise(con, info, dataset, table, refs)
+    return Landed(rows, path, encoding, fast=False)
+
+
+def _reference_relations(dataset: Dataset, table: str, given: dict[str, str]
+                         ) -> dict[str, str]:
+    refs = {}
+    for col in dataset.columns:
+        if not col.references:
+            continue
+        ref_ds, ref_col = col.references.split(".")
+        if col.references in given:
+            refs[col.name] = given[col.references]
+        elif ref_ds == dataset.name:
+            refs[col.name] = f"SELECT {_q(ref_col)} FROM {{self}}"
+        else:
+            refs[col.name] = f"SELECT {_q(ref_col)} FROM {_q(ref_ds)}"
+    return refs
+
+
+def _ref_condition(col: str, relation: str, self_rel: str) -> str:
+    return (f"{_q(col)} IS NOT NULL AND {_q(col)} NOT IN "
+            f"({relation.format(self=self_rel)})")
+
+
+def _count_failures(con, table: str, dataset: Dataset, refs: dict[str, str]) -> int:
+    checks = row_checks(dataset)
+    conds = [ch.failing for ch in checks]
+    conds += [_ref_condition(c, rel, _q(table)) for c, rel in refs.items()]
+    counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in conds)
+    failures = sum(con.execute(f'SELECT {counts} FROM "{table}"').fetchone())
+    keys = ", ".join(_q(k) for k in dataset.key)
+    dups = con.execute(
+        f'SELECT count(*) FROM (SELECT 1 FROM "{table}" GROUP BY {keys} '
+        f"HAVING count(*) > 1)").fetchone()[0]
+    return failures + dups
+
+
+def _precise(con, info: readers.FileInfo, dataset: Dataset, table: str,
+             refs: dict[str, str]) -> tuple[int, str | None]:
+    raw, problems = readers.read_text_table(info)
+    name = info.name
+    if raw.height == 0 and not problems:
+        raise ValidationError([Problem(name, "has a header but no data rows")])
+    typed_exprs = []
+    for col in dataset.columns:
+        if col.name in raw.columns:
+            typed_exprs.append(values.convert(col, pl.col(col.name))
+                               .cast(values.POLARS_TYPES[col.type]).alias(col.name))
+        else:
+            typed_exprs.append(pl.lit(None, dtype=values.POLARS_TYPES[col.type])
+                               .alias(col.name))
+    typed = raw.select(pl.col(LINE), *typed_exprs)
+    conversion_failed: set[tuple[int, str]] = set()
+    for col in dataset.columns:
+        if col.name not in raw.columns or col.type in ("text", "kommunenummer"):
+            continue
+        bad = raw.filter(pl.col(col.name).is_not_null() & typed[col.name].is_null())
+        for line, value in bad.select(LINE, col.name).iter_rows():
+            problems.append(Problem(name, values.explain(col, value), line, col.name,
+                                    value))
+            conversion_failed.add((line, col.name))
+    problems += _listed_failures(con, typed, dataset, refs, name, conversion_failed)
+    if problems:
+        kept, omitted = cap(sorted(problems, key=lambda p: (p.line or 0, p.column or "")))
+        raise ValidationError(kept, omitted)
+    con.register("_landing", typed)
+    try:
+        con.execute(f'INSERT INTO "{table}" ({", ".join(_q(c) for c in dataset.column_names)}) '
+                    f'SELECT {", ".join(_q(c) for c in dataset.column_names)} '
+                    f"FROM _landing ORDER BY {LINE}")
+    finally:
+        con.unregister("_landing")
+    return typed.height, info.encoding
+
+
+def _listed_failures(con, typed: pl.DataFrame, dataset: Dataset, refs: dict[str, str],
+                     name: str, skip: set[tuple[int, str]]) -> list[Problem]:
+    con.register("_checking", typed)
+    problems: list[Problem] = []
+    try:
+        for ch in row_checks(dataset):
+            rows = con.execute(f"SELECT {LINE}, {ch.show} FROM _checking "
+                               f"WHERE {ch.failing} ORDER BY {LINE}").fetchall()
+            for line, shown in rows:
+                if (line, ch.column) not in skip:
+                    problems.append(Problem(name, ch.message, line, ch.column, shown))
+        for col, rel in refs.items():
+            ref = dataset.column(col).references
+            rows = con.execute(f"SELECT {LINE}, {_q(col)} FROM _checking WHERE "
+                               f"{_ref_condition(col, rel, '_checking')} "
+                               f"ORDER BY {LINE}").fetchall()
+            for line, shown in rows:
+                problems.append(Problem(name, f"is not a known {ref}", line, col, shown))
+        keys = ", ".join(_q(k) for k in dataset.key)
+        rows = con.execute(
+            f"SELECT {LINE}, first_line, {keys} FROM (SELECT *, min({LINE}) OVER "
+            f"(PARTITION BY {keys}) AS first_line, count(*) OVER (PARTITION BY {keys}) "
+            f"AS n FROM _checking) WHERE n > 1 AND {LINE} <> first_line "
+            f"ORDER BY {LINE}").fetchall()
+        for line, first, *key in rows:
+            shown = ", ".join("" if k is None else str(k) for k in key)
+            problems.append(Problem(
+                name, f"duplicate key ({', '.join(dataset.key)}) = ({shown}), "
+                      f"first seen on line {first}", line, ", ".join(dataset.key)))
+    finally:
+        con.unregister("_checking")
+    return problems
+
+
+def column_ddl(col: Column) -> str:
+    return f"{_q(col.name)} {col.duckdb_type}{' NOT NULL' if col.required else ''}"
