@@ -14,7 +14,7 @@ import duckdb
 
 from . import catalog, database, paths
 from .errors import Problem, ValidationError, WorkbenchError
-from .readers import _q
+from .sql import ident as _q, scalar
 from .validate import land
 
 LOADS_DIR = "loads"
@@ -92,7 +92,8 @@ def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path) -> list[LoadResul
         results.append(r)
     if problems:
         raise ValidationError(problems, omitted)
-    for path in sorted((data_dir / LOADS_DIR).glob("*/*")):
+    # Replayed in the order they were loaded (the file names start with a timestamp).
+    for path in sorted((data_dir / LOADS_DIR).glob("*/*"), key=lambda p: p.name):
         ds = catalog.get(path.parent.name)
         results.append(_merge(con, path, ds, via="build (replayed load)", when=now,
                               base=data_dir.parent))
@@ -122,7 +123,7 @@ def load(path: str | os.PathLike, dataset: str, *, db: str | os.PathLike | None 
 
 def _merge(con, path: Path, ds: catalog.Dataset, *, via: str, when: dt.datetime,
            base: Path, delimiter: str | None = None) -> LoadResult:
-    empty = con.execute(f"SELECT count(*) FROM {_q(ds.name)}").fetchone()[0] == 0
+    empty = scalar(con, f"SELECT count(*) FROM {_q(ds.name)}") == 0
     if empty:
         landed, digest = _land_with_hash(con, path, ds, ds.name, delimiter=delimiter)
     else:
@@ -151,13 +152,13 @@ def _keep_copy(path: Path, dataset: str, digest: str, data_dir: Path,
     folder.mkdir(parents=True, exist_ok=True)
     if any(p.name.split("--")[1:2] == [digest[:16]] for p in folder.iterdir()):
         return  # identical content is already kept
-    stamp = when.strftime("%Y%m%dT%H%M%SZ")
+    stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
     shutil.copyfile(path, folder / f"{stamp}--{digest[:16]}--{path.name}")
 
 
 def summary(db: str | os.PathLike | None = None) -> list[tuple[str, int]]:
     with database.connect(db) as con:
-        return [(name, con.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0])
+        return [(name, scalar(con, f"SELECT count(*) FROM {_q(name)}"))
                 for name in catalog.BUILD_ORDER]
 
 

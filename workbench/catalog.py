@@ -456,8 +456,10 @@ class StatedTotals:
 RECONCILIATION_RULES = (
     ChildrenSum("budget_children", "budget_lines", "line_id", "parent_id",
                 "amount_nok", "Budget sub-lines against the line they belong to."),
-    RunningSum("project_cumulative", "grant_projects", "programme", "priority",
+    # project_id carries the row order of the source table (p01, p02, ...); priority
+    # cannot order it, being ranked within each helsefellesskap.
+    RunningSum("project_cumulative", "grant_projects", "programme", "project_id",
                "amount_nok", "cumulative_nok",
-               "Stated cumulative amounts against the running sum by priority."),
+               "Stated cumulative amounts against the running sum in table order."),
     StatedTotals("stated_totals", "Stated totals against the sum of their rows."),
 )

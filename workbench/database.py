@@ -11,7 +11,7 @@ import duckdb
 
 from . import catalog, paths
 from .errors import WorkbenchError
-from .readers import _q
+from .sql import ident as _q
 from .validate import column_ddl
 
 LOAD_LOG_DDL = """

@@ -19,6 +19,7 @@ import polars as pl
 
 from .catalog import Dataset
 from .errors import Problem, ValidationError
+from .sql import ident as _q, scalar
 
 LINE = "_line"
 DELIMITERS = (",", ";", "\t")
@@ -107,9 +108,10 @@ def check_header(info: FileInfo, dataset: Dataset) -> None:
     missing = [c for c in expected if c not in seen]
     extra = [h for h in info.header if h not in expected]
     if missing and len(info.header) == 1 and info.kind == "csv":
-        problems.append(Problem(
+        # Listing every column as missing would bury the one real cause.
+        raise ValidationError([Problem(
             info.name, f"the header has a single column {info.header[0]!r}: wrong "
-            f"delimiter? Use comma or semicolon, or pass --delimiter", line=1))
+            f"delimiter? Use comma or semicolon, or pass --delimiter", line=1)])
     for c in missing:
         if dataset.column(c).required:
             problems.append(Problem(info.name, f"missing column {c!r} (expected columns: "
@@ -139,13 +141,9 @@ def csv_into_duckdb(con: duckdb.DuckDBPyConnection, info: FileInfo, dataset: Dat
         f"escape='\"', columns=?, auto_detect=false, strict_mode=true, "
         f"encoding='utf-8')"
     )
-    before = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    before = scalar(con, f'SELECT count(*) FROM "{table}"')
     con.execute(sql, [str(info.path), info.delimiter, cols])
-    return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] - before
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return scalar(con, f'SELECT count(*) FROM "{table}"') - before
 
 
 def _fast_expr(dataset: Dataset, name: str) -> str:

@@ -12,7 +12,7 @@ import duckdb
 
 from . import catalog
 from .catalog import ChildrenSum, RunningSum, StatedTotals
-from .readers import _q
+from .sql import ident as _q, scalar
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def _running_sum(con, r: RunningSum) -> list[Finding]:
     g, o, a, c = (_q(x) for x in (r.group_column, r.order_column, r.amount_column,
                                   r.cumulative_column))
     rows = con.execute(
-        f"SELECT {g}, project_id, project, {o}, {c}, running FROM ("
+        f"SELECT {g}, project_id, project, priority, {c}, running FROM ("
         f"SELECT *, sum({a}) OVER (PARTITION BY {g} ORDER BY {o} "
         f"ROWS UNBOUNDED PRECEDING) AS running FROM {t}) "
         f"WHERE {c} IS NOT NULL AND {c} <> running ORDER BY {g}, {o}").fetchall()
@@ -87,8 +87,8 @@ def _stated_totals(con, r: StatedTotals) -> list[Finding]:
         # being used as identifiers; the filter value is bound as a parameter.
         for col in (fcol, mcol):
             ds.column(col)
-        computed = con.execute(f"SELECT coalesce(sum({_q(mcol)}), 0) FROM {_q(ds_name)} "
-                               f"WHERE {_q(fcol)} = ?", [fval]).fetchone()[0]
+        computed = scalar(con, f"SELECT coalesce(sum({_q(mcol)}), 0) FROM {_q(ds_name)} "
+                                    f"WHERE {_q(fcol)} = ?", [fval])
         if int(computed) != int(value):
             out.append(Finding(r.name, ds_name, total_id, int(value), int(computed),
                                int(value - computed),

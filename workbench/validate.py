@@ -17,7 +17,8 @@ import polars as pl
 from . import readers, values
 from .catalog import Column, Dataset
 from .errors import Problem, ValidationError, cap
-from .readers import LINE, _q
+from .readers import LINE
+from .sql import ident as _q, row, scalar
 
 log = logging.getLogger(__name__)
 
@@ -125,11 +126,10 @@ def _count_failures(con, table: str, dataset: Dataset, refs: dict[str, str]) -> 
     conds = [ch.failing for ch in checks]
     conds += [_ref_condition(c, rel, _q(table)) for c, rel in refs.items()]
     counts = ", ".join(f"count(*) FILTER (WHERE {c})" for c in conds)
-    failures = sum(con.execute(f'SELECT {counts} FROM "{table}"').fetchone())
+    failures = sum(row(con, f'SELECT {counts} FROM "{table}"'))
     keys = ", ".join(_q(k) for k in dataset.key)
-    dups = con.execute(
-        f'SELECT count(*) FROM (SELECT 1 FROM "{table}" GROUP BY {keys} '
-        f"HAVING count(*) > 1)").fetchone()[0]
+    dups = scalar(con, f'SELECT count(*) FROM (SELECT 1 FROM "{table}" GROUP BY {keys} '
+                       f"HAVING count(*) > 1)")
     return failures + dups
 
 
