@@ -38,6 +38,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/workbench describe --markdown > docs/data-dictionary.md
+	$(BIN)/workbench check --format markdown > docs/data.md
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb

@@ -164,3 +164,11 @@ def test_describe_one_dataset(capsys):
     out = capsys.readouterr().out
     assert out.startswith("kommune_indicators — Kommuneindikatorer")
     assert "kommunenummer (4-digit kommunenummer as text (0301, not 301), required)" in out
+
+
+def test_data_page_matches_docs(capsys):
+    assert cli.main(["check", "--format", "markdown"]) == 0
+    generated = capsys.readouterr().out
+    assert (ROOT / "docs" / "data.md").read_text(encoding="utf-8") == generated, \
+        "docs/data.md is stale: run `make docs`"
+    assert "| hto-2024 |" in generated  # a known gap is listed

@@ -29,7 +29,9 @@ def _cmd_check(args) -> int:
     con = duckdb.connect()
     build.build_into(con, paths.data_dir(args.data))
     found, low = reconcile.findings(con), reconcile.low_confidence(con)
-    if args.format == "json":
+    if args.format == "markdown":
+        print(reconcile.report_markdown(con), end="")
+    elif args.format == "json":
         print(json.dumps({"gaps": [f.as_dict() for f in found],
                           "low_confidence": [vars(x) for x in low]},
                          ensure_ascii=False, indent=2))
@@ -78,7 +80,8 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_build)
     s = sub.add_parser("check", parents=[common],
                        help="reconciliation report: gaps and low-confidence rows")
-    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="markdown gives the docs/data.md page")
     s.set_defaults(func=_cmd_check)
     s = sub.add_parser("describe", help="data dictionary")
     s.add_argument("dataset", nargs="?")

@@ -148,7 +148,8 @@ def csv_into_duckdb(con: duckdb.DuckDBPyConnection, info: FileInfo, dataset: Dat
 
 def _fast_expr(dataset: Dataset, name: str) -> str:
     col = dataset.column(name)
-    c = f"NULLIF(trim({_q(name)}), '')"
+    # Text is kept as written (no trimming), in both paths; empty means missing.
+    c = f"NULLIF({_q(name)}, '')"
     fail = f"error('not plain: ' || {_q(name)})"
     if col.type in ("text", "kommunenummer"):
         return c
@@ -169,7 +170,7 @@ def _fast_expr(dataset: Dataset, name: str) -> str:
 
 
 def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Problem]]:
-    """Precise path: every cell as stripped text (null when empty) plus its line number.
+    """Precise path: every cell as text (null when empty) plus its line number.
 
     Also returns structural problems (rows with too many or too few fields).
     """
@@ -181,8 +182,7 @@ def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Problem]]:
     elif info.kind == "parquet":
         df = pl.read_parquet(info.path)
         df = df.select(pl.col(c).cast(pl.String) for c in df.columns)
-        df = df.with_columns(pl.col(c).str.strip_chars().replace("", None)
-                             for c in df.columns)
+        df = df.with_columns(pl.col(c).replace("", None) for c in df.columns)
         # Parquet has no lines; row numbers count data rows from 1.
         return df.with_row_index(LINE, offset=1).cast({LINE: pl.Int64}), []
     else:
@@ -195,7 +195,7 @@ def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Problem]]:
         for h, v in zip(header, vals):
             columns[h].append(v)
     df = pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in columns.items()})
-    df = df.with_columns(pl.col(h).str.strip_chars().replace("", None) for h in header)
+    df = df.with_columns(pl.col(h).replace("", None) for h in header)
     return df.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), problems
 
 

@@ -47,6 +47,7 @@ def convert(col: Column, raw: pl.Expr) -> pl.Expr:
     t = col.type
     if t in ("text", "kommunenummer"):
         return raw
+    raw = raw.str.strip_chars()
     if t in ("int", "money"):
         ok = raw.str.contains(_INT_RE)
         return pl.when(ok).then(raw.str.replace_all(_SPACES, "").cast(pl.Int64, strict=False))
