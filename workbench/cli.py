@@ -55,14 +55,18 @@ def _cmd_load(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from . import builder as build, paths
-    db = paths.db_path(args.db)
-    if not db.exists():
-        _cmd_build(args)
-    for name, n in build.summary(args.db):
-        print(f"  {name:18} {n:>8} rows")
-    print("The dashboards are not built yet; the database above is ready.")
-    return 0
+    from . import server
+    return server.serve(args)
+
+
+def _cmd_report(args) -> int:
+    from . import reports
+    return reports.cli_report(args)
+
+
+def _cmd_schedule(args) -> int:
+    from . import reports
+    return reports.cli_schedule(args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -94,8 +98,25 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-keep", action="store_true",
                    help="do not keep a copy in data/loads/ for later builds")
     s.set_defaults(func=_cmd_load)
-    s = sub.add_parser("serve", parents=[common], help="build if needed and serve")
+    # --- dashboards (owned by workbench/server.py) ---
+    s = sub.add_parser("serve", parents=[common],
+                       help="build the database if missing and serve the dashboards")
+    s.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default: loopback only)")
+    s.add_argument("--port", type=int, default=8866)
     s.set_defaults(func=_cmd_serve)
+    # --- reports (owned by workbench/reports.py) ---
+    s = sub.add_parser("report", parents=[common],
+                       help="run a report notebook into self-contained HTML")
+    s.add_argument("name")
+    s.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    s.add_argument("--out", help="output folder")
+    s.set_defaults(func=_cmd_report)
+    s = sub.add_parser("schedule", parents=[common],
+                       help="run the scheduled set of reports in reports.toml")
+    s.add_argument("--config", default="reports.toml")
+    s.add_argument("--only", action="append", default=[], metavar="NAME")
+    s.set_defaults(func=_cmd_schedule)
     return p
 
 
