@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import catalog, database, paths
+from . import catalog, database, paths, reconcile
 from .errors import Problem, ValidationError, WorkbenchError
 from .sql import ident as _q, scalar
 from .validate import land
@@ -97,6 +97,7 @@ def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path) -> list[LoadResul
         ds = catalog.get(path.parent.name)
         results.append(_merge(con, path, ds, via="build (replayed load)", when=now,
                               base=data_dir.parent))
+    reconcile.store(con)
     return results
 
 
@@ -116,6 +117,7 @@ def load(path: str | os.PathLike, dataset: str, *, db: str | os.PathLike | None 
     with database.publish(db_path, start_from_existing=True) as con:
         result = _merge(con, path, ds, via="load", when=now, base=Path.cwd(),
                         delimiter=delimiter)
+        reconcile.store(con)
     if keep:
         _keep_copy(path, ds.name, result.sha256, data_dir, now)
     return result

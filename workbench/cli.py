@@ -54,6 +54,34 @@ def _cmd_load(args) -> int:
     return 0
 
 
+def _cmd_query(args) -> int:
+    from . import queries
+    if args.list or not args.name:
+        for q in queries.catalog().values():
+            print(f"{q.name}: {q.description}")
+            print(f"    parameters: {q.accepted()}")
+        return 0
+    params = dict(_key_value(p) for p in args.param)
+    df = queries.run(args.name, params, from_text=True, db=args.db)
+    if args.format == "csv":
+        print(df.write_csv(), end="")
+    elif args.format == "json":
+        print(json.dumps(df.to_dicts(), ensure_ascii=False, default=str, indent=2))
+    else:
+        import polars as pl
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60,
+                       tbl_width_chars=200, tbl_hide_dataframe_shape=True):
+            print(df)
+    return 0
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise WorkbenchError(f"parameter {text!r} is not KEY=VALUE")
+    return key.strip(), value
+
+
 def _cmd_serve(args) -> int:
     from . import server
     return server.serve(args)
@@ -98,6 +126,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--no-keep", action="store_true",
                    help="do not keep a copy in data/loads/ for later builds")
     s.set_defaults(func=_cmd_load)
+    s = sub.add_parser("query", parents=[common], help="run a named query")
+    s.add_argument("name", nargs="?", help="query name (see --list)")
+    s.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
+    s.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    s.add_argument("--list", action="store_true", help="list the queries")
+    s.set_defaults(func=_cmd_query)
     # --- dashboards (owned by workbench/server.py) ---
     s = sub.add_parser("serve", parents=[common],
                        help="build the database if missing and serve the dashboards")

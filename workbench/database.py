@@ -46,10 +46,36 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+# How a source is cited under a chart: «Nasjonalt e-helseråd 14.12.2023, sak 37/23».
+SOURCE_LABELS_VIEW = """
+CREATE VIEW source_labels AS
+SELECT source_id,
+       organ
+       || CASE WHEN date IS NOT NULL THEN ' ' || strftime(date, '%-d.%-m.%Y')
+               ELSE ': ' || title END
+       || CASE WHEN sak IS NOT NULL THEN ', sak ' || sak ELSE '' END AS source_label
+FROM sources
+"""
+
+RECONCILIATION_DDL = """
+CREATE TABLE reconciliation_gaps (
+    rule VARCHAR NOT NULL,
+    dataset VARCHAR NOT NULL,
+    subject VARCHAR NOT NULL,
+    stated BIGINT NOT NULL,
+    computed BIGINT NOT NULL,
+    gap BIGINT NOT NULL,
+    detail VARCHAR NOT NULL
+)
+"""
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in catalog.BUILD_ORDER:
         create_table(con, catalog.DATASETS[name])
     con.execute(LOAD_LOG_DDL)
+    con.execute(SOURCE_LABELS_VIEW)
+    con.execute(RECONCILIATION_DDL)
 
 
 def connect(db: str | os.PathLike | None = None, read_only: bool = True

@@ -96,6 +96,16 @@ def _stated_totals(con, r: StatedTotals) -> list[Finding]:
     return out
 
 
+def store(con: duckdb.DuckDBPyConnection) -> None:
+    """Materialise the findings in ``reconciliation_gaps`` for queries and dashboards."""
+    con.execute("DELETE FROM reconciliation_gaps")
+    rows = [(f.rule, f.dataset, f.subject, f.stated, f.computed, f.gap, f.detail)
+            for f in findings(con)]
+    if rows:
+        con.executemany("INSERT INTO reconciliation_gaps VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        rows)
+
+
 def low_confidence(con: duckdb.DuckDBPyConnection) -> list[LowConfidence]:
     out = []
     for ds in catalog.DATASETS.values():

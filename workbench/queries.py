@@ -1,0 +1,196 @@
+"""Named queries: one ``queries/NAME.sql`` file each, parameters bound by DuckDB.
+
+A query file starts with comment lines: a description, then one line per parameter::
+
+    -- @param year int = 2026 : budget year
+    -- @param parent text = null : line_id to break down
+
+Types are ``int``, ``decimal``, ``text`` and ``bool``; ``= null`` makes a parameter
+optional with no value, no default makes it required. Values are always bound as DuckDB
+parameters (``$year``), never formatted into the SQL text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from . import database, paths
+from .errors import WorkbenchError
+
+_PARAM = re.compile(r"^--\s*@param\s+(\w+)\s+(int|decimal|text|bool)"
+                    r"(?:\s*=\s*(.*?))?\s*(?::\s*(.*))?$")
+_REQUIRED = object()
+
+
+class QueryError(WorkbenchError):
+    """An unknown query or a bad parameter: one line saying what is accepted."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: object  # _REQUIRED, None or a typed value
+    description: str
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+    def signature(self) -> str:
+        if self.required:
+            return f"{self.name} ({self.type}, required)"
+        shown = "empty" if self.default is None else repr(self.default)
+        return f"{self.name} ({self.type}, default {shown})"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    description: str
+    params: tuple[Param, ...]
+    sql: str
+    path: Path
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def accepted(self) -> str:
+        return ", ".join(p.signature() for p in self.params) or "no parameters"
+
+
+def _parse(path: Path) -> NamedQuery:
+    text = path.read_text(encoding="utf-8")
+    description, params = [], []
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        m = _PARAM.match(line)
+        if m:
+            name, typ, default, desc = m.groups()
+            value = _REQUIRED if default is None else (
+                None if default.strip() == "null" else _coerce_text(typ, default.strip()))
+            params.append(Param(name, typ, value, (desc or "").strip()))
+        else:
+            description.append(line.lstrip("-").strip())
+    return NamedQuery(path.stem, " ".join(d for d in description if d), tuple(params),
+                      text, path)
+
+
+def catalog(folder: Path | None = None) -> dict[str, NamedQuery]:
+    folder = folder or paths.queries_dir()
+    return {p.stem: _parse(p) for p in sorted(folder.glob("*.sql"))}
+
+
+def get(name: str) -> NamedQuery:
+    queries = catalog()
+    if name not in queries:
+        raise QueryError(f"unknown query {name!r}; known queries: {', '.join(queries)}")
+    return queries[name]
+
+
+def _coerce_text(typ: str, text: str):
+    if typ == "int":
+        if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+            raise ValueError
+        return int(text)
+    if typ == "decimal":
+        return float(text.strip().replace(",", "."))
+    if typ == "bool":
+        low = text.strip().lower()
+        if low in ("true", "1", "ja", "yes"):
+            return True
+        if low in ("false", "0", "nei", "no"):
+            return False
+        raise ValueError
+    return text
+
+
+def bind(q: NamedQuery, params: dict[str, object], from_text: bool = False) -> dict:
+    """Check names and types; return the values to bind (defaults filled in)."""
+    unknown = [k for k in params if q.param(k) is None]
+    if unknown:
+        raise QueryError(f"{q.name}: unknown parameter {unknown[0]!r}; accepted: "
+                         f"{q.accepted()}")
+    values = {}
+    for p in q.params:
+        if p.name not in params:
+            if p.required:
+                raise QueryError(f"{q.name}: missing parameter {p.name!r}; accepted: "
+                                 f"{q.accepted()}")
+            values[p.name] = p.default
+            continue
+        values[p.name] = _check(q, p, params[p.name], from_text)
+    return values
+
+
+def _check(q: NamedQuery, p: Param, value, from_text: bool):
+    if value is None or (from_text and value == ""):
+        if p.required:
+            raise QueryError(f"{q.name}: parameter {p.name!r} needs a value; accepted: "
+                             f"{q.accepted()}")
+        return None
+    ok = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+          "decimal": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+          "text": lambda v: isinstance(v, str),
+          "bool": lambda v: isinstance(v, bool)}[p.type]
+    if from_text and isinstance(value, str):
+        try:
+            value = _coerce_text(p.type, value)
+        except ValueError:
+            pass
+    if not ok(value):
+        raise QueryError(f"{q.name}: parameter {p.name!r} must be {p.type}, got "
+                         f"{value!r}; accepted: {q.accepted()}")
+    return float(value) if p.type == "decimal" else value
+
+
+# --- connection shared by notebooks and dashboard kernels ---------------------------
+
+_lock = threading.Lock()
+_shared: dict[str, object] = {}
+
+
+def connection(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published database, shared within the process.
+
+    When ``workbench build`` has published a new file since the connection was opened
+    (the file at the path is a different file now), the connection is reopened, so a
+    long-running kernel picks up the new snapshot at its next query.
+    """
+    path = paths.db_path(db)
+    try:
+        stamp = (os.stat(path).st_ino, os.stat(path).st_mtime_ns)
+    except FileNotFoundError:
+        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first")
+    with _lock:
+        key = str(path.resolve())
+        cached = _shared.get(key)
+        if cached and cached[0] == stamp:
+            return cached[1]
+        if cached:
+            cached[1].close()
+        con = database.connect(path)
+        _shared[key] = (stamp, con)
+        return con
+
+
+def run(name: str, params: dict | None = None, *, con=None, from_text: bool = False,
+        db: str | os.PathLike | None = None) -> pl.DataFrame:
+    q = get(name)
+    values = bind(q, params or {}, from_text)
+    con = con or connection(db)
+    with _lock:
+        return con.sql(q.sql, params=values).pl()
+
+
+def query(name: str, /, **params) -> pl.DataFrame:
+    """Run the named query ``queries/NAME.sql`` and return a polars DataFrame."""
+    return run(name, params)
