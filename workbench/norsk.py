@@ -48,7 +48,8 @@ def nok(amount: int | float | None, unit: str | None = None) -> str:
     """Kroner for people: ``56,7 mill. kr``, ``305,3 mrd. kr``, ``950 000 kr``.
 
     ``unit`` forces ``"mill."`` or ``"mrd."``; by default a million or more is shown in
-    millions and a billion or more in milliards, with one decimal unless whole.
+    millions and a billion or more in milliards, with one decimal (two when exact, as in
+    ``1,25 mrd. kr``), none when whole.
     """
     if amount is None or (isinstance(amount, float) and math.isnan(amount)):
         return "–"
@@ -63,8 +64,15 @@ def nok(amount: int | float | None, unit: str | None = None) -> str:
 
 
 def _scaled(x: float) -> str:
-    rounded = round(x, 1)
-    return number(rounded, 0 if float(rounded).is_integer() else 1)
+    """One decimal, rounded half up; two when that states the amount exactly (1,25)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    d = Decimal(repr(x))
+    two = d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if two == d and two != two.quantize(Decimal("0.1")):
+        return number(float(two), 2)
+    one = d.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return number(float(one), 0 if one == one.to_integral_value() else 1)
 
 
 def percent(share: float | None, decimals: int = 0) -> str:
