@@ -22,6 +22,12 @@ INK = "#1f2933"
 MUTED = "#52606d"
 
 
+# Altair's default renderer loads Vega from a CDN, which closed networks (and these
+# machines) cannot reach. Server-side SVG shows a chart anywhere a notebook is opened
+# or exported; the theme's locale applies there too.
+alt.renderers.enable("svg")
+
+
 @alt.theme.register(THEME, enable=True)
 def _theme() -> alt.theme.ThemeConfig:
     return {

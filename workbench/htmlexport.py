@@ -1,0 +1,182 @@
+"""Executed report notebook → one self-contained HTML file for readers.
+
+No code cells, no prompts, no JavaScript and nothing fetched from the network: nbconvert's
+``lab`` template is used for the layout and its CSS (inlined), but the blocks that load
+require.js, MathJax, Mermaid and the widget manager from CDNs are replaced by nothing.
+Charts are inline SVG (``workbench.charts.show``); images in markdown are embedded.
+:func:`external_resources` lists anything in a page that a browser would fetch — the
+export refuses to write a page that has any.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+#: Cells with one of these tags are left out of the HTML (kept in the .ipynb).
+REMOVE_CELL_TAGS = {"remove-cell", "remove_cell", "skjul"}
+#: Cells with one of these tags show their input nowhere and their output not at all.
+REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output", "skjul-utdata"}
+
+_TEMPLATE = r"""
+{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block data_svg scoped -%}
+<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
+{{ output.data['image/svg+xml'] }}
+</div>
+{%- endblock data_svg -%}
+{%- block extra_css -%}
+<style type="text/css">
+:root {
+  --jp-content-font-family: "Source Sans 3", "Source Sans Pro", "Segoe UI", Helvetica,
+    Arial, sans-serif;
+  --jp-ui-font-family: var(--jp-content-font-family);
+  --jp-content-font-size1: 15px;
+}
+body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+.jp-Cell { padding: 0; }
+.jp-Cell-inputWrapper:empty, .jp-Cell-outputWrapper:empty { display: none; }
+.jp-OutputArea-output svg { max-width: 100%; height: auto; }
+.jp-RenderedSVG { overflow-x: auto; }
+.jp-CodeCell .jp-Cell-outputWrapper { padding-left: 5px; }
+.wb-report-meta { font-family: var(--jp-content-font-family); color: #52606d; font-size: 0.85rem; border-top: 1px solid #e4e7eb;
+  margin-top: 2.5rem; padding-top: 0.75rem; }
+.wb-report-meta code { font-size: 0.85rem; }
+</style>
+{%- endblock extra_css -%}
+{% block body_footer %}
+{%- if resources.workbench_meta -%}
+<footer class="wb-report-meta">{{ resources.workbench_meta }}</footer>
+{%- endif -%}
+</main>
+</body>
+{% endblock body_footer %}
+"""
+
+_local = threading.local()
+
+
+def _exporter():
+    """One exporter per thread (building the Jinja environment is the slow part)."""
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        from jinja2 import DictLoader
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        exporter = HTMLExporter(
+            template_name="lab",
+            template_file="workbench_report.html.j2",
+            extra_loaders=[DictLoader({"workbench_report.html.j2": _TEMPLATE})],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            theme="light",
+        )
+        exporter.language_code = "nb"
+        tags = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL_TAGS,
+                                     remove_all_outputs_tags=REMOVE_OUTPUT_TAGS)
+        exporter.register_preprocessor(tags, enabled=True)
+        _local.exporter = exporter
+    return exporter
+
+
+def for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy without what readers should not see: code-only cells, stderr, papermill marks."""
+    nb = copy.deepcopy(nb)
+    keep = []
+    charts = 0
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if "papermill-error-cell-tag" in tags:
+            continue
+        if cell.cell_type == "code":
+            # stderr is for the analyst (warnings, logging); the .ipynb keeps it.
+            cell.outputs = [o for o in cell.get("outputs", [])
+                            if not (o.get("output_type") == "stream"
+                                    and o.get("name") == "stderr")]
+            if not cell.outputs:
+                continue  # nothing to show: the input is hidden anyway
+            for o in cell.outputs:
+                svg = o.get("data", {}).get("image/svg+xml")
+                if svg:
+                    charts += 1
+                    o["data"]["image/svg+xml"] = inline_svg(svg, f"wb{charts}-")
+        keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+_PROLOG = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>", re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
+_ID = re.compile(r"""\bid=(["'])([^"']+)\1""")
+_REF = re.compile(r"""(url\(\s*["']?#|href=["']#)""")
+
+
+def inline_svg(svg: str | list[str], prefix: str) -> str:
+    """SVG markup ready to sit inline in a page next to other charts.
+
+    Drops the XML prolog and any script, and prefixes every id (and every reference to
+    one) so that two charts' clip paths or gradients cannot capture each other.
+    """
+    svg = "".join(svg) if isinstance(svg, list) else svg
+    svg = _SCRIPT.sub("", _PROLOG.sub("", svg))
+    svg = _ID.sub(lambda m: f"id={m.group(1)}{prefix}{m.group(2)}{m.group(1)}", svg)
+    return _REF.sub(lambda m: m.group(1) + prefix, svg)
+
+
+def to_html(nb: nbformat.NotebookNode, title: str, footer: str | None = None) -> str:
+    """The HTML page for ``nb`` (an executed notebook); raises if it would use the network."""
+    resources: dict[str, Any] = {"metadata": {"name": title}}
+    if footer:
+        resources["workbench_meta"] = footer
+    body, _ = _exporter().from_notebook_node(for_readers(nb), resources=resources)
+    found = external_resources(body)
+    if found:
+        raise RuntimeError(f"the HTML would load {found[0]} from the network")
+    return body
+
+
+def write(nb: nbformat.NotebookNode, path: Path, title: str,
+          footer: str | None = None) -> Path:
+    """Write the page atomically (a reader never sees half a file)."""
+    text = to_html(nb, title, footer)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+# What a browser fetches by itself: src/href of loading elements, CSS url() and @import,
+# srcset, <object data>, <meta http-equiv=refresh>. Plain <a href> links are not fetched.
+_LOADING = re.compile(
+    r"""<(?:script|img|iframe|embed|source|audio|video|input|track|image|use|feImage)\b"""
+    r"""[^>]*?\s(?:src|href|xlink:href|data|poster|srcset)\s*=\s*["']?\s*([^"'\s>]+)""",
+    re.IGNORECASE)
+_LINK = re.compile(r"""<link\b[^>]*?\shref\s*=\s*["']?\s*([^"'\s>]+)""", re.IGNORECASE)
+_CSS_URL = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])\s*([^"')\s]+)""", re.IGNORECASE)
+_REFRESH = re.compile(r"""<meta\b[^>]*http-equiv\s*=\s*["']?refresh[^>]*>""", re.IGNORECASE)
+
+
+def external_resources(page: str) -> list[str]:
+    """URLs the page would fetch from somewhere other than itself (data: and #frag are fine)."""
+    found = []
+    for rx in (_LOADING, _LINK, _CSS_URL):
+        for m in rx.finditer(page):
+            url = html.unescape(m.group(1)).strip()
+            if url.startswith(("data:", "#", "about:")):
+                continue
+            found.append(url)
+    found += [m.group(0) for m in _REFRESH.finditer(page)]
+    return found
