@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve build check test test-fast bench docs clean
+.PHONY: setup serve build check lab test test-fast bench docs clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ build: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/workbench check
+
+lab: $(STAMP)
+	test -f data/warehouse.duckdb || $(BIN)/workbench build
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
