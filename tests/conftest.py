@@ -1,31 +1,23 @@
 """Shared fixtures."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from workbench import catalog
+from workbench.builder import build_into
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/helpers.py
 
 
 @pytest.fixture(scope="session")
 def curated_db():
-    """A DuckDB connection on the curated data in data/ (provisional: typed read_csv)."""
+    """An in-memory database built from the committed files in data/ by the real build."""
     con = duckdb.connect()
-    for name in catalog.BUILD_ORDER:
-        ds = catalog.DATASETS[name]
-        path = DATA / ds.file_name
-        if not path.exists():
-            continue
-        types = {c.name: c.duckdb_type for c in ds.columns}
-        con.execute(
-            f'CREATE TABLE "{name}" AS SELECT * FROM read_csv(?, header=true, '
-            f"delim=',', columns={types!r})",
-            [str(path)],
-        )
+    build_into(con, DATA, replay_loads=False)
     yield con
     con.close()

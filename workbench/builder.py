@@ -65,8 +65,12 @@ def build(data: str | os.PathLike | None = None, db: str | os.PathLike | None = 
         return build_into(con, data_dir)
 
 
-def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path) -> list[LoadResult]:
-    """Create the schema in ``con`` and fill it from ``data_dir``; all problems at once."""
+def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path, *,
+               replay_loads: bool = True) -> list[LoadResult]:
+    """Create the schema in ``con`` and fill it from ``data_dir``; all problems at once.
+
+    ``replay_loads`` also merges the analysts' files kept in ``data/loads/``.
+    """
     database.create_schema(con)
     results: list[LoadResult] = []
     problems: list[Problem] = []
@@ -93,7 +97,8 @@ def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path) -> list[LoadResul
     if problems:
         raise ValidationError(problems, omitted)
     # Replayed in the order they were loaded (the file names start with a timestamp).
-    for path in sorted((data_dir / LOADS_DIR).glob("*/*"), key=lambda p: p.name):
+    kept = (data_dir / LOADS_DIR).glob("*/*") if replay_loads else []
+    for path in sorted(kept, key=lambda p: p.name):
         ds = catalog.get(path.parent.name)
         results.append(_merge(con, path, ds, via="build (replayed load)", when=now,
                               base=data_dir.parent))
