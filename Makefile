@@ -39,6 +39,7 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/dashboards.py
 
 docs: $(STAMP)
 	$(BIN)/workbench describe --markdown > docs/data-dictionary.md
