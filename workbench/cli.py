@@ -138,18 +138,31 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default: loopback only)")
     s.add_argument("--port", type=int, default=8866)
+    s.add_argument("--dashboards", metavar="DIR",
+                   help="folder of notebooks to serve (default: dashboards/)")
     s.set_defaults(func=_cmd_serve)
     # --- reports (owned by workbench/reports.py) ---
     s = sub.add_parser("report", parents=[common],
                        help="run a report notebook into self-contained HTML")
-    s.add_argument("name")
+    s.add_argument("name", nargs="?", help="report name (see --list)")
     s.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE")
     s.add_argument("--out", help="output folder")
+    s.add_argument("--reports-dir", help="folder of report notebooks (default: "
+                   "$WORKBENCH_REPORTS or notebooks/reports/)")
+    s.add_argument("--timeout", type=float, default=600,
+                   help="seconds before the report is stopped (default: 600)")
+    s.add_argument("--list", action="store_true",
+                   help="list the reports and their parameters instead")
     s.set_defaults(func=_cmd_report)
     s = sub.add_parser("schedule", parents=[common],
                        help="run the scheduled set of reports in reports.toml")
     s.add_argument("--config", default="reports.toml")
     s.add_argument("--only", action="append", default=[], metavar="NAME")
+    s.add_argument("--output", help="folder for the runs (default: the config's output)")
+    s.add_argument("--workers", type=int, help="kernels in parallel (default: the "
+                   "config's workers, else the number of cores)")
+    s.add_argument("--dry-run", action="store_true",
+                   help="check the config and list the runs without starting kernels")
     s.set_defaults(func=_cmd_schedule)
     return p
 

@@ -1,0 +1,108 @@
+# Voilà configuration for `workbench serve` (read by Voilà 0.5 as its `voila` config file;
+# workbench/server.py points Voilà at this folder and at nothing else, so a user's
+# ~/.jupyter/voila.* cannot change these settings). docs/serving.md explains each choice.
+#
+# Command-line options given by workbench/server.py win over this file: the address
+# (--Voila.ip, default 127.0.0.1), the port and the folder that is served.
+# To try a setting for one run without editing this file:
+#     WORKBENCH_VOILA_ARGS="--VoilaConfiguration.default_pool_size=2" workbench serve
+import os
+
+from workbench.server import bundle_url_path
+
+c = get_config()  # noqa: F821 (provided by traitlets when Voilà loads this file)
+
+# --- Address ---------------------------------------------------------------------------
+# Loopback only unless `workbench serve --host` says otherwise. No port hopping: if the
+# port is taken, Voilà exits instead of silently serving somewhere else.
+c.Voila.ip = "127.0.0.1"
+c.Voila.port = 8866
+c.Voila.port_retries = 0
+c.Voila.open_browser = False
+
+# Requests whose Host header is not a loopback address are refused (protects a server on
+# 127.0.0.1 from DNS rebinding). server.py sets WORKBENCH_VOILA_ALLOW_REMOTE=1 when it
+# binds to another address, because then the Host is the machine's own name.
+_remote = os.environ.get("WORKBENCH_VOILA_ALLOW_REMOTE") == "1"
+
+# The browser may load scripts, styles, fonts and data only from this server: even if a
+# widget or a template tried to reach a CDN, the browser would refuse. (Inline scripts
+# and eval stay allowed: Voilà's page and Vega's expression compiler need them; blob: is
+# how anywidget loads a widget's module.)
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
+c.Voila.tornado_settings = {
+    "allow_remote_access": _remote,
+    "headers": {
+        "Content-Security-Policy": CSP,
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "SAMEORIGIN",
+    },
+}
+
+# --- Page ------------------------------------------------------------------------------
+# serve/jupyter/voila/templates/workbench: Voilà's lab template without CDN links, with a
+# Norwegian message in place of an error output and a Norwegian landing page and error
+# pages. Viewers cannot pick another template or theme with ?template= / ?theme=.
+c.VoilaConfiguration.template = "workbench"
+c.VoilaConfiguration.theme = "light"
+c.VoilaConfiguration.allow_template_override = "NO"
+c.VoilaConfiguration.allow_theme_override = "NO"
+c.VoilaConfiguration.classic_tree = True  # the template's plain tree.html, no contents API calls
+c.VoilaConfiguration.resources = {"workbench_bundle": bundle_url_path()}
+c.HTMLExporter.language_code = "nb"  # <html lang="nb"> for screen readers
+
+# --- What the viewer can see -----------------------------------------------------------
+c.VoilaConfiguration.strip_sources = True     # no code cell is sent to the browser
+c.VoilaConfiguration.show_tracebacks = False  # errors: message only, details in the log
+c.VoilaExecutor.show_tracebacks = False
+c.VoilaExecutor.cell_error_instruction = "Feilen er logget på serveren."
+c.VoilaExecutor.cell_timeout_instruction = "Beregningen tok for lang tid og ble stoppet."
+
+# /voila/files/ serves nothing: the Vega bundle is served with the template's static
+# files (/voila/templates/workbench/static/), so no file of the dashboards folder needs to
+# be reachable. (A dashboard that needs an image beside it would add e.g.
+# r"bilder/[^/]+\.png" here; .ipynb and .py stay denied.)
+c.VoilaConfiguration.file_allowlist = []
+c.VoilaConfiguration.file_denylist = [r".*\.(ipynb|py|csv|duckdb|wal|parquet|xlsx|json)", r"(^|.*/)\..*"]
+
+# Front-end extensions: jupytext's lab extension (if installed) fails to load in Voilà's
+# older JupyterLab code and only logs an error; the preview extension is for JupyterLab.
+c.VoilaConfiguration.extension_denylist = ["jupytext", "@voila-dashboards/jupyterlab-preview",
+                                           "jupyterlab_pygments"]
+
+# --- Kernels ---------------------------------------------------------------------------
+# Preheated kernels: one kernel per dashboard has already run the notebook when the
+# viewer arrives (Voilà then sends the rendered page at once). Refilled 1 s after use.
+c.VoilaConfiguration.preheat_kernel = True
+c.VoilaConfiguration.default_pool_size = 1
+
+# At most this many kernels at once, pooled ones included (each kernel is a Python
+# process of ~150 MB). A viewer beyond the cap gets a Norwegian 503 page ("prøv igjen om
+# litt"); a pool refill at the cap waits up to preheat_wait seconds for a free slot.
+c.VoilaConfiguration.multi_kernel_manager_class = "workbench.server.CappedKernelManager"
+c.CappedKernelManager.max_kernels = 16
+c.CappedKernelManager.preheat_wait = 10
+
+# Idle kernels (no widget message for 30 min, also with the tab still open) are shut
+# down; Voilà also shuts a kernel down when its tab is closed. Pooled kernels are kept.
+c.MappingKernelManager.cull_idle_timeout = 1800
+c.MappingKernelManager.cull_interval = 60
+c.MappingKernelManager.cull_connected = True
+c.MappingKernelManager.cull_busy = False
+
+# A cell that runs longer than this is stopped (also the guard against nbclient#312,
+# where a large ipywidgets.Output can hang execution forever).
+c.VoilaExecutor.timeout = 60
+c.VoilaExecutor.startup_timeout = 60

@@ -1,0 +1,141 @@
+"""Dashboards in a real browser: charts drawn, filters, downloads, errors, no source."""
+
+from __future__ import annotations
+
+import urllib.request
+
+import duckdb
+import pytest
+
+from workbench import embed
+
+pytestmark = pytest.mark.slow
+
+BARS = ".wb-chart g.mark-rect path"
+SECRET_SOURCE = "KILDEKODE-MARKOR-7f3a"  # a comment in Graf.ipynb's code cell
+
+
+def rendered(page, version: int, timeout: float = 30_000) -> None:
+    page.wait_for_selector(f'.wb-chart[data-wb-rendered="{version}"] g.mark-rect path',
+                           timeout=timeout)
+
+
+def budget_rows(server, year: int):
+    with duckdb.connect(str(server_db(server)), read_only=True) as con:
+        return con.sql("SELECT line_id, label, amount_nok FROM budget_lines "
+                       "WHERE budget_year = ? ORDER BY line_id", params=[year]).pl()
+
+
+def server_db(server):
+    return server.dashboards.parent / "data" / "warehouse.duckdb"
+
+
+def test_serve_built_the_missing_database(wb_server):
+    assert server_db(wb_server).exists()
+    assert "Bygger databasen" in wb_server.log()
+
+
+def test_chart_renders_offline_with_marks(tab, wb_server):
+    page = tab.page
+    page.goto(wb_server.page("Graf.ipynb"))
+    rendered(page, 1)
+    n2024 = budget_rows(wb_server, 2024).height
+    assert page.locator(BARS).count() == n2024 > 0
+    assert "Budsjettlinjer 2024" in page.locator(".wb-chart").text_content()
+    # Norwegian number format on the axis: no-break space as thousands separator.
+    assert "200\u00a0000\u00a0000" in page.locator(".wb-chart svg.marks").text_content()
+    assert page.locator(".wb-feil").count() == 0
+    assert page.locator(".wb-snapshot").count() == 0  # the static SVG was replaced
+    assert not tab.errors
+    # The page really loaded Vega from this server (one file, served by the template).
+    assert page.evaluate("typeof window.vegaEmbed") == "function"
+
+
+def test_dropdown_redraws_the_chart_in_place(tab, wb_server):
+    page = tab.page
+    page.goto(wb_server.page("Graf.ipynb"))
+    rendered(page, 1)
+    page.select_option(".widget-dropdown select", label="2026")
+    rendered(page, 2)
+    assert page.locator(BARS).count() == budget_rows(wb_server, 2026).height
+    assert page.locator(".wb-chart .vega-embed").count() == 1  # replaced, not added
+    assert "Budsjettlinjer 2026" in page.locator(".wb-chart").text_content()
+    page.select_option(".widget-dropdown select", label="2024")
+    rendered(page, 3)
+    assert page.locator(BARS).count() == budget_rows(wb_server, 2024).height
+
+
+def test_download_gives_exactly_the_filtered_rows(tab, wb_server):
+    page = tab.page
+    page.goto(wb_server.page("Graf.ipynb"))
+    rendered(page, 1)
+    for year, version in ((2024, 1), (2026, 2)):
+        if version > 1:
+            page.select_option(".widget-dropdown select", label=str(year))
+            rendered(page, version)
+            page.wait_for_function(
+                "n => document.querySelector('.wb-download').textContent.includes(n)",
+                arg=f"({budget_rows(wb_server, year).height} rader)")
+        with page.expect_download() as info:
+            page.click(".wb-download")
+        download = info.value
+        assert download.suggested_filename == f"budsjett-{year}.csv"
+        body = open(download.path(), "rb").read()
+        expected = budget_rows(wb_server, year)
+        assert body.startswith(b"\xef\xbb\xbf")
+        assert body == embed.csv_bytes(expected)
+        lines = body[3:].decode("utf-8").splitlines()
+        assert lines[0] == "line_id;label;amount_nok"
+        assert len(lines) == 1 + expected.height
+
+
+def test_errors_show_a_norwegian_message_and_no_traceback(tab, wb_server):
+    page = tab.page
+    page.goto(wb_server.page("Feil.ipynb"))
+    page.wait_for_selector("text=etter guarded")
+    page.wait_for_function("document.querySelectorAll('.wb-feil').length >= 2")
+    page.click("text=Utløs feil")  # the callback raises inside an ipywidgets.Output
+    page.wait_for_function("document.querySelectorAll('.wb-feil').length >= 3")
+    text = page.locator("body").inner_text()
+    assert text.count("Noe gikk galt") == 3
+    for leak in ("HEMMELIG", "Traceback", "ValueError", "RuntimeError", "raise ",
+                 "There was an error", "denne cellen kjøres ikke"):
+        assert leak not in text
+        assert leak not in page.content()
+    log = wb_server.log()  # ... but the server log has the details
+    for secret in ("HEMMELIG-FEIL-guarded", "HEMMELIG-FEIL-celle", "HEMMELIG-FEIL-callback"):
+        assert secret in log
+
+
+def test_error_without_the_helpers_is_still_norwegian(tab, wb_server):
+    page = tab.page
+    page.goto(wb_server.page("Uten_embed.ipynb"))
+    page.wait_for_selector(".wb-feil")
+    html = page.content()
+    assert "Noe gikk galt" in page.locator(".wb-feil").inner_text()
+    assert "HEMMELIG" not in html and "KeyError" not in html and "Traceback" not in html
+
+
+def test_no_source_code_reaches_the_browser(tab, wb_server):
+    html = urllib.request.urlopen(wb_server.page("Graf.ipynb"), timeout=60).read().decode()
+    assert "Budsjettlinjer" in html  # the Markdown is there ...
+    assert SECRET_SOURCE not in html  # ... the code is not
+    assert "workbench.connect()" not in html
+    page = tab.page
+    page.goto(wb_server.page("Graf.ipynb"))
+    rendered(page, 1)
+    assert SECRET_SOURCE not in page.content()
+    assert page.locator(".jp-InputArea-editor, .jp-InputPrompt, .highlight").count() == 0
+
+
+def test_landing_page_links_every_dashboard(tab, wb_server):
+    page = tab.page
+    page.goto(wb_server.url)  # / redirects to Oversikt.ipynb when there is one
+    page.wait_for_url("**/voila/render/Oversikt.ipynb")
+    links = page.locator(".wb-dashboards a")
+    page.wait_for_selector(".wb-dashboards a")
+    names = sorted(links.evaluate_all("els => els.map(e => e.dataset.notebook)"))
+    assert names == ["Feil.ipynb", "Graf.ipynb", "Trivial.ipynb", "Uten_embed.ipynb"]
+    assert "Budsjettlinjer" in page.locator(".wb-dashboards").inner_text()  # titles
+    page.click("text=Budsjettlinjer")
+    rendered(page, 1)
