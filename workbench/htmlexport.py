@@ -31,7 +31,8 @@ _TEMPLATE = r"""
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block data_svg scoped -%}
-<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
+<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}"
+     data-mime-type="image/svg+xml">
 {{ output.data['image/svg+xml'] }}
 </div>
 {%- endblock data_svg -%}
@@ -49,8 +50,9 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; 
 .jp-OutputArea-output svg { max-width: 100%; height: auto; }
 .jp-RenderedSVG { overflow-x: auto; }
 .jp-CodeCell .jp-Cell-outputWrapper { padding-left: 5px; }
-.wb-report-meta { font-family: var(--jp-content-font-family); color: #52606d; font-size: 0.85rem; border-top: 1px solid #e4e7eb;
-  margin-top: 2.5rem; padding-top: 0.75rem; }
+.wb-report-meta { font-family: var(--jp-content-font-family); color: #52606d;
+  font-size: 0.85rem; border-top: 1px solid #e4e7eb; margin-top: 2.5rem;
+  padding: 0.75rem 0 0 10px; }
 .wb-report-meta code { font-size: 0.85rem; }
 </style>
 {%- endblock extra_css -%}
@@ -63,13 +65,14 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; 
 {% endblock body_footer %}
 """
 
-_local = threading.local()
+_lock = threading.Lock()
+_exporter_instance = None
 
 
 def _exporter():
-    """One exporter per thread (building the Jinja environment is the slow part)."""
-    exporter = getattr(_local, "exporter", None)
-    if exporter is None:
+    """The one exporter (building its Jinja environment is the slow part: ~0.5 s)."""
+    global _exporter_instance
+    if _exporter_instance is None:
         from jinja2 import DictLoader
         from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
@@ -88,8 +91,15 @@ def _exporter():
         tags = TagRemovePreprocessor(remove_cell_tags=REMOVE_CELL_TAGS,
                                      remove_all_outputs_tags=REMOVE_OUTPUT_TAGS)
         exporter.register_preprocessor(tags, enabled=True)
-        _local.exporter = exporter
-    return exporter
+        _exporter_instance = exporter
+    return _exporter_instance
+
+
+def prepare() -> None:
+    """Build the exporter and its templates now (e.g. while kernels start)."""
+    with _lock:
+        exp = _exporter()
+        exp.from_notebook_node(nbformat.v4.new_notebook(), resources={"metadata": {}})
 
 
 def for_readers(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -141,7 +151,9 @@ def to_html(nb: nbformat.NotebookNode, title: str, footer: str | None = None) ->
     resources: dict[str, Any] = {"metadata": {"name": title}}
     if footer:
         resources["workbench_meta"] = footer
-    body, _ = _exporter().from_notebook_node(for_readers(nb), resources=resources)
+    readers = for_readers(nb)
+    with _lock:  # one exporter for all threads; a page takes ~20 ms
+        body, _ = _exporter().from_notebook_node(readers, resources=resources)
     found = external_resources(body)
     if found:
         raise RuntimeError(f"the HTML would load {found[0]} from the network")
@@ -170,7 +182,7 @@ _REFRESH = re.compile(r"""<meta\b[^>]*http-equiv\s*=\s*["']?refresh[^>]*>""", re
 
 
 def external_resources(page: str) -> list[str]:
-    """URLs the page would fetch from somewhere other than itself (data: and #frag are fine)."""
+    """URLs the page would fetch by itself (data: URLs and #fragments are fine)."""
     found = []
     for rx in (_LOADING, _LINK, _CSS_URL):
         for m in rx.finditer(page):
