@@ -40,6 +40,7 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/dashboards.py
+	$(BIN)/python benchmarks/reports.py
 
 docs: $(STAMP)
 	$(BIN)/workbench describe --markdown > docs/data-dictionary.md

@@ -20,6 +20,7 @@ from workbench.builder import build
 from helpers import ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "reports_fixtures"
+ROOT_DIR = Path(__file__).resolve().parent.parent
 REPORTS = sorted((ROOT / "notebooks" / "reports").glob("*.ipynb"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -399,3 +400,20 @@ def test_failing_report_from_the_command_line(tmp_path, db):
     assert ("feiler: failed in cell 3 (raise RuntimeError(f\"bevisst feil for {aar}\")): "
             "RuntimeError: bevisst feil for 2024") in proc.stderr
     assert (tmp_path / "feiler.ipynb").exists() and not (tmp_path / "feiler.html").exists()
+
+
+@pytest.mark.slow
+def test_the_shipped_schedule_runs_every_report_offline(capsys, tmp_path, db):
+    """The real reports with the real reports.toml: all succeed, every chart drawn."""
+    rc, _, err = run_cli(capsys, "schedule", "--config", ROOT_DIR / "reports.toml",
+                         "--db", db, "--output", tmp_path / "out")
+    assert rc == 0, err
+    run = (tmp_path / "out" / "latest").resolve()
+    m = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
+    names = sorted({r["report"] for r in m["reports"]})
+    assert names == ["budsjett", "kommuner", "tilskudd", "velferdsteknologi"]
+    assert all(r["status"] == "ok" for r in m["reports"])
+    pages = [run / r["html"] for r in m["reports"]]
+    for info in check_in_browser(pages):
+        assert info["charts"], "every report draws charts"
+        assert "Om dataene" in info["text"] and "Kilde" in info["text"]
