@@ -172,3 +172,14 @@ def test_data_page_matches_docs(capsys):
     assert (ROOT / "docs" / "data.md").read_text(encoding="utf-8") == generated, \
         "docs/data.md is stale: run `make docs`"
     assert "| hto-2024 |" in generated  # a known gap is listed
+
+
+def test_clean_files_take_the_fast_path_and_messy_ones_the_precise_path(data, tmp_path):
+    db = tmp_path / "w.duckdb"
+    results = build(data, db)
+    assert all(r.fast for r in results), [r.dataset for r in results if not r.fast]
+    load(CORPUS / "ok_sources_ssb.csv", "sources", db=db, data=data, keep=False)
+    assert load(CORPUS / "ok_indicators.csv", "kommune_indicators", db=db, data=data,
+                keep=False).fast
+    assert not load(CORPUS / "ok_thousands_space.csv", "kommune_indicators", db=db,
+                    data=data, keep=False).fast

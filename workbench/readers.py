@@ -124,22 +124,28 @@ def check_header(info: FileInfo, dataset: Dataset) -> None:
 
 
 def csv_into_duckdb(con: duckdb.DuckDBPyConnection, info: FileInfo, dataset: Dataset,
-                    table: str) -> int:
+                    table: str, reject_if: str | None = None) -> int:
     """Fast path: INSERT the file into ``table`` with DuckDB doing the conversion.
 
     Every column is read as text and converted by SQL that accepts only plain machine
     formats (``1234``, ``3.4``, ``2024-04-24``); anything else raises, and the caller
     falls back to the precise path. DuckDB's own casts are not used directly because
-    they round ``56.7`` to 57 for an integer column.
+    they round ``56.7`` to 57 for an integer column. ``reject_if`` (SQL over the
+    converted columns) makes the insert fail on a row that breaks a rule, checked in
+    the same pass over the file.
     """
     cols = {h: "VARCHAR" for h in info.header}
     exprs = [_fast_expr(dataset, c.name) if c.name in cols else "NULL"
              for c in dataset.columns]
+    names = ", ".join(_q(c) for c in dataset.column_names)
+    converted = ", ".join(f"{e} AS {_q(c)}" for e, c in zip(exprs, dataset.column_names))
+    where = (f" WHERE CASE WHEN {reject_if} THEN error('rejected by a rule') ELSE true END"
+             if reject_if else "")
     sql = (
-        f'INSERT INTO "{table}" ({", ".join(_q(c) for c in dataset.column_names)}) '
-        f"SELECT {', '.join(exprs)} FROM read_csv(?, header=true, delim=?, quote='\"', "
+        f'INSERT INTO "{table}" ({names}) SELECT {names} FROM ('
+        f"SELECT {converted} FROM read_csv(?, header=true, delim=?, quote='\"', "
         f"escape='\"', columns=?, auto_detect=false, strict_mode=true, "
-        f"encoding='utf-8')"
+        f"encoding='utf-8')){where}"
     )
     before = scalar(con, f'SELECT count(*) FROM "{table}"')
     con.execute(sql, [str(info.path), info.delimiter, cols])

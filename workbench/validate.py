@@ -87,13 +87,20 @@ def land(con: duckdb.DuckDBPyConnection, path: Path, dataset: Dataset, table: st
     readers.check_header(info, dataset)
     refs = _reference_relations(dataset, table, references or {})
     if info.kind == "csv" and info.encoding != "cp1252":
+        # Row rules and references to other tables are checked while the file streams
+        # in; self-references and key uniqueness need the whole file, afterwards.
+        streamed = {c: rel for c, rel in refs.items() if "{self}" not in rel}
+        conds = [ch.failing for ch in row_checks(dataset)]
+        conds += [_ref_condition(c, rel, "") for c, rel in streamed.items()]
         try:
-            rows = readers.csv_into_duckdb(con, info, dataset, table)
+            rows = readers.csv_into_duckdb(con, info, dataset, table,
+                                           reject_if=" OR ".join(f"({c})" for c in conds))
         except duckdb.Error as exc:
             log.debug("fast path refused %s: %s", path, exc)
             con.execute(f'DELETE FROM "{table}"')
         else:
-            if rows and _count_failures(con, table, dataset, refs) == 0:
+            later = {c: rel for c, rel in refs.items() if c not in streamed}
+            if rows and _count_failures(con, table, dataset, later) == 0:
                 return Landed(rows, path, info.encoding, fast=True)
             con.execute(f'DELETE FROM "{table}"')
     rows, encoding = _precise(con, info, dataset, table, refs)
@@ -122,10 +129,9 @@ def _ref_condition(col: str, relation: str, self_rel: str) -> str:
 
 
 def _count_failures(con, table: str, dataset: Dataset, refs: dict[str, str]) -> int:
-    checks = row_checks(dataset)
-    conds = [ch.failing for ch in checks]
-    conds += [_ref_condition(c, rel, _q(table)) for c, rel in refs.items()]
-    counts = [f"count(*) FILTER (WHERE {c})" for c in conds]
+    """Rows breaking the checks that need the whole table: ``refs`` and the key."""
+    counts = [f"count(*) FILTER (WHERE {_ref_condition(c, rel, _q(table))})"
+              for c, rel in refs.items()]
     # Distinct key hashes are much cheaper than grouping by the key columns. A hash
     # collision only looks like a duplicate and sends the file down the precise path,
     # which compares the keys themselves: it can cost time, never correctness.
