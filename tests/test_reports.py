@@ -292,7 +292,8 @@ def test_report_writes_offline_html_without_code_and_the_executed_notebook(
     assert "import workbench" not in text and "con.sql(" not in text
     (info,) = check_in_browser([html])
     assert len(info["charts"]) == svg_outputs(notebook) >= 1
-    assert "Om dataene" in info["text"] and "95 718" in info["text"]
+    # Norwegian formatting groups thousands with a no-break space.
+    assert "Om dataene" in info["text"] and "95\u00a0718" in info["text"]
 
 
 @pytest.mark.slow
