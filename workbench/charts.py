@@ -151,13 +151,50 @@ def _opacity():
     return alt.condition("datum.usikker", alt.value(0.55), alt.value(1.0))
 
 
+LABEL_LINE_HEIGHT = 13  # px per line of an 11 px axis label
+
+
+def _wrapped(df, column: str, width: int):
+    """Adds ``{column}_linjer``: the text broken into lines of at most ``width`` characters
+    (joined by a newline; the axis shows one line each, see :func:`_label_axis`), and
+    returns (frame, most lines in one label). Long names are shown whole, not cut off."""
+    import textwrap
+
+    import polars as pl
+
+    name = f"{column}_linjer"
+    out = df.with_columns(pl.col(column).map_elements(
+        lambda text: "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text,
+        return_dtype=pl.String).alias(name))
+    lines = max((t.count("\n") + 1 for t in out[name].drop_nulls()), default=1)
+    return out, lines
+
+
+def _label_axis(limit: int, **kwargs) -> alt.Axis:
+    """An axis whose labels are split into lines at newlines (see :func:`_wrapped`)."""
+    return alt.Axis(labelExpr="split(datum.label, '\\n')", labelLimit=limit,
+                    labelLineHeight=LABEL_LINE_HEIGHT, **kwargs)
+
+
+def _band_scale(lines: int):
+    """More space between bars whose band was made taller for its label."""
+    return alt.Scale(paddingInner=0.3) if lines > 1 else alt.Undefined
+
+
+def _band_step(lines: int, bars: int = 1) -> alt.Step:
+    """Room per category for its label's lines (and ``bars`` bars side by side)."""
+    return alt.Step(max(20 * bars, lines * LABEL_LINE_HEIGHT + 8), **{"for": "position"})
+
+
 # --- chart builders, one per named query --------------------------------------------
 
 def budget_breakdown(df, title: str = "Budsjett", subtitle: str | None = None):
     """Horizontal bars of ``budget_breakdown``; the unspecified remainder in grey."""
     divisor, unit = money_scale(float(df["amount_nok"].max() or 0))
-    data = _money_columns(_with_marks(df), "amount_nok", divisor)
-    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=300))
+    data, lines = _wrapped(_money_columns(_with_marks(df), "amount_nok", divisor), "label",
+                           55)
+    y = alt.Y("label_linjer:N", sort=None, title=None, axis=_label_axis(320),
+              scale=_band_scale(lines))
     base = alt.Chart(data).encode(
         y=y, tooltip=[alt.Tooltip("label:N", title="Linje"),
                       alt.Tooltip("beløp_tekst:N", title="Beløp"),
@@ -171,16 +208,19 @@ def budget_breakdown(df, title: str = "Budsjett", subtitle: str | None = None):
     labels = base.mark_text(align="left", dx=4).encode(
         x="beløp:Q", text=alt.Text("label_text:N"))
     data_labels = labels.transform_calculate(label_text="datum['beløp_tekst'] + datum.merke")
-    return framed(alt.layer(bars, data_labels).properties(width=420), df, title, subtitle)
+    return framed(alt.layer(bars, data_labels).properties(width=420,
+                                                          height=_band_step(lines)),
+                  df, title, subtitle)
 
 
 def budget_comparison(df, title: str = "Endring mellom budsjettår",
                       subtitle: str | None = None):
     """Grouped bars: the same lines in two budget years."""
     divisor, unit = money_scale(float(df["amount_nok"].max() or 0))
-    data = _money_columns(_with_marks(df), "amount_nok", divisor)
+    data, lines = _wrapped(_money_columns(_with_marks(df), "amount_nok", divisor), "label",
+                           55)
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
+        y=alt.Y("label_linjer:N", sort=None, title=None, axis=_label_axis(320)),
         yOffset=alt.YOffset("budget_year:O"),
         x=alt.X("beløp:Q", title=unit, axis=alt.Axis(format=",.1~f")),
         color=alt.Color("budget_year:O", title="Budsjettår"),
@@ -189,32 +229,33 @@ def budget_comparison(df, title: str = "Endring mellom budsjettår",
                  alt.Tooltip("budget_year:O", title="År"),
                  alt.Tooltip("beløp_tekst:N", title="Beløp"),
                  alt.Tooltip("source_label:N", title="Kilde")])
-    return framed(chart.properties(width=420), df, title, subtitle)
+    years = max(df["budget_year"].n_unique(), 1)
+    return framed(chart.properties(width=420, height=_band_step(lines, years)), df, title,
+                  subtitle)
 
 
 def grant_funnel(df, title: str = "Tilskuddsrunder", subtitle: str | None = None):
     """Funnel per scheme: available → applied for (kroner) and applications → granted."""
     import polars as pl
 
-    d = _with_marks(df).with_columns(
+    d, lines = _wrapped(_with_marks(df).with_columns(
         (pl.col("available_nok") + pl.col("transferred_nok").fill_null(0))
-        .alias("tilgjengelig"))
-    money = d.select("scheme", "usikker", "source_label",
+        .alias("tilgjengelig")), "scheme", 36)
+    money = d.select("scheme", "scheme_linjer", "usikker", "source_label",
                      pl.col("tilgjengelig").alias("Tilgjengelig"),
                      pl.col("applied_nok").alias("Søkt om")).unpivot(
-        index=["scheme", "usikker", "source_label"], variable_name="trinn",
+        index=["scheme", "scheme_linjer", "usikker", "source_label"], variable_name="trinn",
         value_name="kroner").drop_nulls("kroner")
     money = money.with_columns(
         (pl.col("kroner").cast(pl.Float64) / 1e6).alias("mill"),
         pl.col("kroner").map_elements(norsk.nok, return_dtype=pl.String).alias("tekst"))
-    counts = d.select("scheme", "usikker", "source_label",
+    counts = d.select("scheme", "scheme_linjer", "usikker", "source_label",
                       pl.col("applications").alias("Søknader"),
                       pl.col("granted_projects").alias("Innvilget")).unpivot(
-        index=["scheme", "usikker", "source_label"], variable_name="trinn",
+        index=["scheme", "scheme_linjer", "usikker", "source_label"], variable_name="trinn",
         value_name="antall").drop_nulls("antall")
-    y = alt.Y("scheme:N", title=None, sort=None,
-              axis=alt.Axis(labelLimit=220, labelExpr="slice(datum.label, 0, 40) + "
-                                                      "(length(datum.label) > 40 ? '…' : '')"))
+    y = alt.Y("scheme_linjer:N", title=None, sort=None, axis=_label_axis(220))
+    step = _band_step(lines, 2)
     left = alt.Chart(money).mark_bar().encode(
         y=y, yOffset=alt.YOffset("trinn:N", sort=["Tilgjengelig", "Søkt om"]),
         x=alt.X("mill:Q", title="mill. kr", axis=alt.Axis(format=",.1~f")),
@@ -222,16 +263,16 @@ def grant_funnel(df, title: str = "Tilskuddsrunder", subtitle: str | None = None
                         scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
         opacity=_opacity(),
         tooltip=[alt.Tooltip("scheme:N", title="Ordning"), alt.Tooltip("trinn:N"),
-                 alt.Tooltip("tekst:N", title="Beløp")]).properties(width=260)
+                 alt.Tooltip("tekst:N", title="Beløp")]).properties(width=260, height=step)
     right = alt.Chart(counts).mark_bar().encode(
-        y=alt.Y("scheme:N", sort=None, axis=None),
+        y=alt.Y("scheme_linjer:N", sort=None, axis=None),
         yOffset=alt.YOffset("trinn:N", sort=["Søknader", "Innvilget"]),
         x=alt.X("antall:Q", title="antall", axis=alt.Axis(format=",d")),
         color=alt.Color("trinn:N", title=None, sort=["Søknader", "Innvilget"],
                         scale=alt.Scale(range=[PALETTE[4], PALETTE[2]])),
         opacity=_opacity(),
         tooltip=[alt.Tooltip("scheme:N", title="Ordning"), alt.Tooltip("trinn:N"),
-                 alt.Tooltip("antall:Q", format=",d")]).properties(width=200)
+                 alt.Tooltip("antall:Q", format=",d")]).properties(width=200, height=step)
     chart = alt.hconcat(left, right).resolve_scale(color="independent")
     return framed(chart, df, title, subtitle)
 
@@ -295,12 +336,13 @@ def survey_scores(df, title: str = "Opplevde gevinster", subtitle: str | None = 
 
     lo = int(df["scale_min"].min() or 1) if "scale_min" in df.columns else 1
     hi = int(df["scale_max"].max() or 5) if "scale_max" in df.columns else 5
-    d = _with_marks(df).with_columns(
+    d, _ = _wrapped(_with_marks(df).with_columns(
         pl.col("value").map_elements(lambda v: norsk.number(v, 2), return_dtype=pl.String)
-        .alias("tekst"))
+        .alias("tekst")), "question", 24)
     # Bars start at the bottom of the scale (1), not at 0, which is not on it.
     chart = alt.Chart(d).mark_bar(clip=True).encode(
-        x=alt.X("question:N", title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
+        x=alt.X("question_linjer:N", title=None,
+                axis=_label_axis(160, labelAngle=0, labelBaseline="top")),
         xOffset=alt.XOffset("group_name:N"),
         y=alt.Y("value:Q", title=f"gjennomsnitt ({lo}–{hi})",
                 scale=alt.Scale(domain=[lo, hi], zero=False),
@@ -318,35 +360,54 @@ def survey_scores(df, title: str = "Opplevde gevinster", subtitle: str | None = 
 
 def counts(df, label: str = "group_name", title: str = "Antall",
            subtitle: str | None = None, unit: str = "antall"):
-    """Horizontal bars of counts (e.g. kommuner per procurement collaboration)."""
+    """Horizontal bars of counts (e.g. kommuner per procurement collaboration), largest
+    first."""
     import polars as pl
 
     d = _with_marks(df).with_columns(
         pl.col("value").map_elements(norsk.number, return_dtype=pl.String).alias("tekst"))
+    # The text is computed here, not by a Vega transform: layers on the same data keep
+    # their sort by value (Vega-Lite drops a sum-sort of domains from different data).
+    d, lines = _wrapped(d.with_columns((pl.col("tekst") + pl.col("merke")).alias(
+        "tekst_merke")), label, 45)
     base = alt.Chart(d).encode(
-        y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)))
+        y=alt.Y(f"{label}_linjer:N", sort="-x", title=None, axis=_label_axis(260),
+                scale=_band_scale(lines)))
     bars = base.mark_bar().encode(
         x=alt.X("value:Q", title=unit, axis=alt.Axis(format=",d")), opacity=_opacity(),
         tooltip=[alt.Tooltip(f"{label}:N", title="Gruppe"),
                  alt.Tooltip("tekst:N", title="Antall"),
                  alt.Tooltip("source_label:N", title="Kilde")])
     text = base.mark_text(align="left", dx=4).encode(
-        x="value:Q", text=alt.Text("tekst_merke:N")).transform_calculate(
-        tekst_merke="datum.tekst + datum.merke")
-    return framed(alt.layer(bars, text).properties(width=420), df, title, subtitle)
+        x="value:Q", text=alt.Text("tekst_merke:N"))
+    return framed(alt.layer(bars, text).properties(width=420, height=_band_step(lines)),
+                  df, title, subtitle)
 
 
 def amounts_over_time(df, group: str = "group_name", title: str = "Beløp over tid",
                       subtitle: str | None = None):
-    """Points and lines of amounts (unit 'nok') by year, one colour per group."""
+    """Points and lines of amounts (unit 'nok') by year, one colour per group.
+
+    A projection often gives one starting value for all (group «Alle», earlier than every
+    other group's years) and a value per scenario later: each scenario's line is then
+    drawn from that common starting point.
+    """
+    import polars as pl
+
     divisor, unit = money_scale(float(df["value"].max() or 0))
     data = _money_columns(_with_marks(df), "value", divisor)
-    base = alt.Chart(data).encode(
-        x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("beløp:Q", title=unit, axis=alt.Axis(format=",.1~f")),
-        color=alt.Color(f"{group}:N", title=None))
-    chart = base.mark_line(point=True).encode(
-        opacity=_opacity(),
-        tooltip=[alt.Tooltip(f"{group}:N", title="Scenario"), alt.Tooltip("year:O"),
+    common = data.filter(pl.col(group) == "Alle")
+    others = data.filter(pl.col(group) != "Alle")
+    lines = data
+    if common.height and others.height and common["year"].max() < others["year"].min():
+        lines = pl.concat([others] + [common.with_columns(pl.lit(g).alias(group))
+                                      for g in others[group].unique(maintain_order=True)])
+    x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("beløp:Q", title=unit, axis=alt.Axis(format=",.1~f"))
+    color = alt.Color(f"{group}:N", title=None)
+    line = alt.Chart(lines).mark_line().encode(x=x, y=y, color=color)
+    points = alt.Chart(data).mark_point().encode(
+        x=x, y=y, color=color, opacity=_opacity(),
+        tooltip=[alt.Tooltip(f"{group}:N", title="Scenario"), alt.Tooltip("year:O", title="År"),
                  alt.Tooltip("beløp_tekst:N", title="Beløp")])
-    return framed(chart.properties(width=420), df, title, subtitle)
+    return framed(alt.layer(line, points).properties(width=420), df, title, subtitle)

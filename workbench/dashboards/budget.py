@@ -36,8 +36,10 @@ def build() -> w.Widget:
                                        "Grå stolpe: del av oppgitt sum som kilden ikke "
                                        "fordeler («ikke spesifisert»)")
 
-    breakdown = ui.ChartPanel(_breakdown(year.value, line.value), draw,
-                              f"budsjett-{year.value}-{line.value}.csv")
+    def filename() -> str:
+        return f"budsjett-{year.value}-{ui.slug(line.value)}.csv"
+
+    breakdown = ui.ChartPanel(_breakdown(year.value, line.value), draw, filename())
 
     def show_figures(df) -> None:
         specified = df.filter(~df["unspecified"])
@@ -54,7 +56,7 @@ def build() -> w.Widget:
     def refresh_line() -> None:
         df = _breakdown(year.value, line.value)
         show_figures(df)
-        breakdown.update(df, f"budsjett-{year.value}-{line.value}.csv")
+        breakdown.update(df, filename())
 
     def refresh_year() -> None:
         old = line.value

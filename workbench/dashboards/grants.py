@@ -62,7 +62,10 @@ def build() -> w.Widget:
             None if group.value == ALL else f"Helsefellesskap: {group.value}. Løpende sum "
                                              "over prosjektene som vises.")
 
-    portfolio = ui.ChartPanel(projects(), draw_projects, "helse-nord-prosjekter.csv")
+    def filename() -> str:
+        return f"helse-nord-prosjekter-{ui.slug(group.value)}.csv"
+
+    portfolio = ui.ChartPanel(projects(), draw_projects, filename())
 
     def show_project_figures(df) -> None:
         total = int(df["amount_nok"].sum())
@@ -74,8 +77,7 @@ def build() -> w.Widget:
     def refresh_projects() -> None:
         df = projects()
         show_project_figures(df)
-        slug = "alle" if group.value == ALL else group.value.lower().replace(" ", "-")
-        portfolio.update(df, f"helse-nord-prosjekter-{slug}.csv")
+        portfolio.update(df, filename())
 
     show_project_figures(projects())
     ui.wire(refresh_projects, group, show=portfolio.view)

@@ -10,15 +10,24 @@ from . import widgets as ui
 
 
 def build() -> w.Widget:
-    recipients = query("vft_growth")
-    techs = ["Alle"]  # the sources give totals only; more appear when the data has them
-    tech = ui.dropdown(techs, "Alle", "Teknologi")
+    # 'Alle' (all together) first; the sources give totals only so far, so the filter
+    # is disabled until the data has counts per technology.
+    techs = query("vft_technologies")["technology"].to_list()
+    tech = ui.dropdown(techs, techs[0], "Teknologi")
     cards = ui.KeyFigures()
 
-    def draw(df):
-        return charts.growth(df, title="Mottakere av velferdsteknologi")
+    def recipients():
+        return query("vft_growth", technology=tech.value)
 
-    growth = ui.ChartPanel(recipients, draw, "velferdsteknologi-mottakere.csv")
+    def filename() -> str:
+        return f"velferdsteknologi-mottakere-{ui.slug(tech.value)}.csv"
+
+    def draw(df):
+        return charts.growth(df, title="Mottakere av velferdsteknologi" + (
+            "" if tech.value == "Alle" else f": {tech.value}"))
+
+    first = recipients()
+    growth = ui.ChartPanel(first, draw, filename())
 
     def show_figures(df) -> None:
         last = df.sort("year").row(-1, named=True)
@@ -31,11 +40,11 @@ def build() -> w.Widget:
         ])
 
     def refresh() -> None:
-        df = query("vft_growth", technology=tech.value)
+        df = recipients()
         show_figures(df)
-        growth.update(df, f"velferdsteknologi-{tech.value.lower()}.csv")
+        growth.update(df, filename())
 
-    show_figures(recipients)
+    show_figures(first)
     ui.wire(refresh, tech, show=growth.view)
 
     adoption_all = query("adoption")

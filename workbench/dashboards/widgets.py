@@ -68,9 +68,20 @@ class ChartPanel(w.VBox):
 
 
 def dropdown(options, value, description: str) -> w.Dropdown:
+    """A filter. With a single option there is nothing to choose: it is shown, disabled.
+    As wide as its longest option (not the whole page, also in a VBox)."""
+    options = list(options)
     return w.Dropdown(options=options, value=value, description=description,
-                      style={"description_width": "initial"},
-                      layout=w.Layout(width="auto", min_width="16rem"))
+                      disabled=len(options) < 2, style={"description_width": "initial"},
+                      layout=w.Layout(width="auto", min_width="16rem", max_width="100%",
+                                      align_self="flex-start"))
+
+
+def slug(text) -> str:
+    """A file-name part: lower case, letters and digits (æøå kept) joined by hyphens."""
+    import re
+
+    return re.sub(r"[^\w]+", "-", str(text).lower()).strip("-_") or "alle"
 
 
 def heading(text: str) -> w.HTML:
