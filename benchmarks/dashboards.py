@@ -68,11 +68,15 @@ FIRST_VISIBLE_JS = """
 })();
 """
 
+# The first dropdown with a choice (a filter with one option is disabled) and the first
+# chart after it on the page, which is the one it filters.
 LATENCY_JS = """
 async (n) => {
-  const select = document.querySelector('.widget-dropdown select');
-  const chart = document.querySelector('.wb-chart');
-  if (!select || !chart || select.options.length < 2) return [];
+  const select = [...document.querySelectorAll('.widget-dropdown select')]
+    .find((s) => !s.disabled && s.options.length > 1);
+  const chart = select && [...document.querySelectorAll('.wb-chart')].find((c) =>
+    select.compareDocumentPosition(c) & Node.DOCUMENT_POSITION_FOLLOWING);
+  if (!select || !chart) return [];
   const times = [];
   for (let i = 0; i < n; i++) {
     const done = new Promise((resolve) =>

@@ -4,10 +4,15 @@ The server serves a copy of tests/notebooks/ as its dashboards folder, next to a
 data/ (so that ``../data/warehouse.duckdb`` is a real file the server must refuse), and
 builds its database there because it is missing. The browser blocks every request that
 is not to 127.0.0.1 and records it; each test fails if one was attempted.
+
+``dashboards_server`` / ``dashboard_tab`` do the same for the real dashboards: the
+repository's dashboards/ folder, with a database built from a copy of data/ in a
+temporary folder.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -20,6 +25,7 @@ from workbench import server
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "tests" / "notebooks"
+DASHBOARDS = ROOT / "dashboards"
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -117,14 +123,41 @@ def shut_down_kernel(page) -> None:
         pass
 
 
-@pytest.fixture
-def tab(browser, wb_server):
+@contextlib.contextmanager
+def open_tab(browser):
+    """A Tab; on exit its kernel is shut down and no request may have left 127.0.0.1."""
     blocked: list[str] = []
     ctx = offline_context(browser, blocked)
     page = ctx.new_page()
     t = Tab(page, blocked)
     page.on("pageerror", lambda e: t.errors.append(str(e)))
-    yield t
-    shut_down_kernel(page)
-    ctx.close()
+    try:
+        yield t
+    finally:
+        shut_down_kernel(page)
+        ctx.close()
     assert not blocked, f"requests outside 127.0.0.1 were attempted: {blocked}"
+
+
+@pytest.fixture
+def tab(browser, wb_server):
+    with open_tab(browser) as t:
+        yield t
+
+
+@pytest.fixture(scope="module")
+def dashboards_server(tmp_path_factory):
+    """`workbench serve` on the repository's dashboards/, database built from a copy of
+    data/ into a temporary folder (missing there, so the server builds it)."""
+    root = make_project(tmp_path_factory.mktemp("real"), notebooks=[])
+    srv = server.start(DASHBOARDS, db=root / "data" / "warehouse.duckdb",
+                       data=root / "data", log_path=root / "serve.log", pool=True,
+                       timeout=180)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def dashboard_tab(browser, dashboards_server):
+    with open_tab(browser) as t:
+        yield t
