@@ -83,6 +83,13 @@ def test_vft_growth_rate(db):
     assert last["annual_growth_rate"] == pytest.approx((133731 / 95718) ** (1 / 7) - 1)
 
 
+def test_vft_technologies_lists_alle_first_with_its_years(db):
+    df = q(db, "vft_technologies")
+    first = df.row(0, named=True)
+    assert first == {"technology": "Alle", "years": 2, "first_year": 2017,
+                     "last_year": 2024}
+
+
 def test_survey_scores_on_scale(db):
     df = q(db, "survey_scores")
     assert df.height == 6
