@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import hashlib
 import os
@@ -38,11 +37,10 @@ def sha256_of(path: Path) -> str:
 
 
 def _land_with_hash(con, path: Path, ds: catalog.Dataset, table: str, **kw):
-    # hashlib releases the GIL on large buffers, so hashing overlaps DuckDB's read.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        digest = pool.submit(sha256_of, path)
-        landed = land(con, path, ds, table, **kw)
-        return landed, digest.result()
+    # Hashing in a thread beside DuckDB's read was measured slower on 2 cores (1.60 s vs
+    # 1.47 s for 5M rows): DuckDB already keeps every core busy.
+    digest = sha256_of(path)
+    return land(con, path, ds, table, **kw), digest
 
 
 def _log(con, result: LoadResult, via: str, when: dt.datetime) -> None:
