@@ -10,6 +10,7 @@ import pytest
 from workbench import cli, queries
 from workbench.builder import build
 from workbench.queries import QueryError
+from workbench.sql import scalar
 
 from helpers import ROOT
 
@@ -88,6 +89,25 @@ def test_vft_technologies_lists_alle_first_with_its_years(db):
     first = df.row(0, named=True)
     assert first == {"technology": "Alle", "years": 2, "first_year": 2017,
                      "last_year": 2024}
+
+
+def test_source_usage_counts_every_cited_row_once(db):
+    df = q(db, "source_usage")
+    with duckdb.connect(str(db), read_only=True) as con:
+        cited = sum(scalar(con, f"SELECT count(*) FROM {name}")
+                    for name in ("budget_lines", "grant_rounds", "grant_projects",
+                                 "stated_totals", "vft_recipients", "adoption_counts",
+                                 "municipal_counts", "survey_results", "kommuner"))
+    assert df["rows"].sum() == cited
+    nord = q(db, "source_usage", source_id="ehr-2025-10-s24")
+    projects = nord.filter(nord["dataset"] == "grant_projects").row(0, named=True)
+    assert (projects["rows"], projects["low"], projects["derived"]) == (19, 4, 4)
+
+
+def test_kommuner_by_fylke(db):
+    assert q(db, "kommuner").height == 356
+    oslo = q(db, "kommuner", fylke="Oslo")
+    assert oslo.select("kommunenummer", "name").rows() == [("0301", "Oslo")]
 
 
 def test_survey_scores_on_scale(db):

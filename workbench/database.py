@@ -70,11 +70,32 @@ CREATE TABLE reconciliation_gaps (
 """
 
 
+def provenance_view() -> str:
+    """One row per cited row of every dataset that carries ``source_id``: which
+    document each figure rests on, generated from the catalog so a new dataset is
+    included without another copy of its columns."""
+    parts = []
+    for name in catalog.BUILD_ORDER:
+        ds = catalog.DATASETS[name]
+        if "source_id" not in ds.column_names or name == "sources":
+            continue
+        key = " || ' / ' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in ds.key)
+
+        def col(c: str, cast: str = "VARCHAR") -> str:
+            return _q(c) if c in ds.column_names else f"CAST(NULL AS {cast})"
+
+        parts.append(f"SELECT {_literal(name)} AS dataset, {key} AS row_key, source_id, "
+                     f"{col('locator')} AS locator, {col('confidence')} AS confidence, "
+                     f"{col('derived', 'BOOLEAN')} AS derived FROM {_q(name)}")
+    return "CREATE VIEW provenance AS\n" + "\nUNION ALL\n".join(parts)
+
+
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name in catalog.BUILD_ORDER:
         create_table(con, catalog.DATASETS[name])
     con.execute(LOAD_LOG_DDL)
     con.execute(SOURCE_LABELS_VIEW)
+    con.execute(provenance_view())
     con.execute(RECONCILIATION_DDL)
 
 

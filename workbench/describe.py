@@ -51,6 +51,15 @@ def markdown() -> str:
            "`DD.MM.YYYY`; amounts are whole kroner without units.", ""]
     for ds in catalog.DATASETS.values():
         out += _dataset_md(ds)
+    out += ["## Also in the database", "",
+            "- `load_log` — one row per file loaded: dataset, file, SHA-256, rows, time, "
+            "and whether by `build`, a replayed load or `load`.",
+            "- `source_labels` (view) — how each source is cited under charts "
+            "(«Nasjonalt e-helseråd 14.12.2023, sak 37/23»).",
+            "- `provenance` (view) — every cited row of every dataset above: dataset, "
+            "key, `source_id`, locator, confidence, derived (query `source_usage`).",
+            "- `reconciliation_gaps` — the findings of `workbench check`, stored at "
+            "build time (query `reconciliation_gaps`).", ""]
     rules = catalog.RECONCILIATION_RULES
     out += ["## Reconciliation rules (`workbench check`)", ""]
     out += [f"- **{r.name}** — {r.description}" for r in rules]
