@@ -20,6 +20,22 @@ def test_there_is_a_getting_started_notebook_and_one_per_area():
     assert len(names) >= 5
 
 
+def test_every_dataset_is_explored_in_some_notebook():
+    import re
+
+    from workbench import catalog
+    from workbench.queries import catalog as query_catalog
+
+    # A dataset counts as explored when a notebook names it or runs a query reading it.
+    code = "\n".join(cell.source for p in NOTEBOOKS
+                     for cell in nbformat.read(p, as_version=4).cells)
+    used_sql = [q.sql for name, q in query_catalog().items() if f'"{name}"' in code]
+    missing = [d for d in catalog.DATASETS
+               if not re.search(rf"\b{d}\b", code)
+               and not any(re.search(rf"\b{d}\b", sql) for sql in used_sql)]
+    assert not missing, f"no notebook explores {missing}"
+
+
 REPO_NOTEBOOKS = sorted(p for folder in ("notebooks", "dashboards", "benchmarks", "tests")
                         for p in (ROOT / folder).rglob("*.ipynb")
                         if ".ipynb_checkpoints" not in p.parts)
