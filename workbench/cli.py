@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from . import __version__
@@ -182,6 +183,11 @@ def main(argv: list[str] | None = None) -> int:
         msg = exc.args[0] if exc.args else str(exc)
         print(f"workbench: {msg}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # `workbench query ... | head` closed the pipe: not an error worth a traceback.
+        # Point stdout at devnull so the interpreter's final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
