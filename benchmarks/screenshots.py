@@ -11,7 +11,6 @@ all its charts are drawn and writes docs/img/<Name>.png (1280 px wide, the whole
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import tempfile
@@ -22,10 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 from workbench import server  # noqa: E402
 
-CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--hide-scrollbars", "--font-render-hinting=none"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dashboards import CHROMIUM, SHUTDOWN_JS  # noqa: E402  (same folder)
+from dashboards import CHROMIUM_ARGS as BENCH_ARGS  # noqa: E402
+
+CHROMIUM_ARGS = BENCH_ARGS + ["--hide-scrollbars", "--font-render-hinting=none"]
 DASHBOARDS = ROOT / "dashboards"
 
 # Every chart drawn by Vega (not the static snapshot), and the page's widgets shown.
@@ -40,18 +40,6 @@ ALL_DRAWN_JS = """() => {
 # the height of the whole content is the tallest scrollHeight on the page.
 CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
   ...[...document.querySelectorAll('body, body *')].map(e => e.scrollHeight))"""
-
-SHUTDOWN_JS = """async () => {
-  const config = document.getElementById('jupyter-config-data');
-  if (!config) return;
-  const base = document.body.dataset.baseUrl;
-  if (!document.cookie.includes('_xsrf=')) await fetch(`${base}tree/`);
-  const xsrf = (document.cookie.match(/\\b_xsrf=([^;]*)\\b/) || [])[1] || '';
-  const body = new FormData();
-  body.append('_xsrf', xsrf);
-  await fetch(`${base}api/shutdown/${JSON.parse(config.textContent).kernelId}`,
-              { method: 'POST', body });
-}"""
 
 
 def shoot(browser, srv, notebook: str, out: Path, width: int, scale: float) -> Path:
