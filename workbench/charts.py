@@ -130,7 +130,7 @@ def framed(chart, df, title: str, subtitle: str | None = None):
         foot.append(UNCERTAIN_NOTE)
     inner = chart.properties(title=alt.TitleParams(title, subtitle=subtitle or []))
     return alt.vconcat(inner).properties(
-        title=alt.TitleParams(foot, orient="bottom", anchor="start", fontSize=10,
+        title=alt.TitleParams(foot, orient="bottom", anchor="start", fontSize=11,
                               fontWeight="normal", color=MUTED, offset=12))
 
 

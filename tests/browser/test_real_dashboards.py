@@ -105,6 +105,12 @@ class Dashboard:
                             ".jp-OutputArea-executeResult pre").count() == 0
         html = page.content()
         assert "Traceback" not in html and "dashboards import" not in html
+        # Every chart carries the source line of its rows (drawn in the chart, so that
+        # it stays with an exported image).
+        sources = page.evaluate("[...document.querySelectorAll('.wb-chart')]"
+                                ".map(c => c.textContent)")
+        assert sources and all("Kilde: " in t and "Kilde: ikke oppgitt" not in t
+                               for t in sources), sources
         log = self.srv.log()[self.log_start:]
         assert "ERROR" not in log and "Traceback" not in log, log[-3000:]
 

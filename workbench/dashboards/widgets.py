@@ -42,28 +42,23 @@ class KeyFigures(w.HTML):
         self.value = f'{CSS}<div class="wb-figures">{cards}</div>{note}'
 
 
-def caption_html(df: pl.DataFrame) -> str:
-    lines = [charts.source_line(df)]
-    if charts.uncertain(df):
-        lines.append(charts.UNCERTAIN_NOTE)
-    return "".join(f'<div class="wb-caption">{html.escape(x)}</div>' for x in lines)
-
-
 class ChartPanel(w.VBox):
-    """A chart, its source line and a «Last ned data» button for exactly its rows."""
+    """A chart and a «Last ned data» button for exactly its rows.
+
+    The source line and the note on uncertain readings are part of the chart itself
+    (:func:`workbench.charts.framed`), so they stay with it when it is exported from
+    the chart's menu; they are not repeated as page text.
+    """
 
     def __init__(self, df: pl.DataFrame, draw: Callable[[pl.DataFrame], object],
                  filename: str):
         self.draw = draw
         self.view = embed.chart(draw(df))
-        self.caption = w.HTML(caption_html(df))
         self.rows = embed.download(df, filename)
-        super().__init__([self.view, self.caption, self.rows],
-                         layout=w.Layout(margin="0 0 1.5rem 0"))
+        super().__init__([self.view, self.rows], layout=w.Layout(margin="0 0 1.5rem 0"))
 
     def update(self, df: pl.DataFrame, filename: str | None = None) -> None:
         self.view.update(self.draw(df))
-        self.caption.value = caption_html(df)
         self.rows.update(df, filename)
 
 
