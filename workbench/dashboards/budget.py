@@ -88,6 +88,27 @@ def build() -> w.Widget:
                                     to_year=to.value),
                               f"budsjett-{frm.value}-{to.value}.csv")
 
-        ui.wire(refresh_cmp, frm, to, show=comparison.view)
+        # «til» offers only years after «Sammenlign fra», so a comparison always runs
+        # forward; changing its options must not redraw twice.
+        updating = []
+
+        def refresh_from() -> None:
+            later = [y for y in years if y > frm.value]
+            keep = to.value if to.value in later else later[-1]
+            updating.append(True)
+            try:
+                to.options = later
+                to.value = keep
+                to.disabled = len(later) < 2
+            finally:
+                updating.pop()
+            refresh_cmp()
+
+        def refresh_to() -> None:
+            if not updating:
+                refresh_cmp()
+
+        ui.wire(refresh_from, frm, show=comparison.view)
+        ui.wire(refresh_to, to, show=comparison.view)
         parts += [ui.heading("Sammenligning mellom år"), w.HBox([frm, to]), comparison]
     return w.VBox(parts)
