@@ -101,7 +101,7 @@ def test_source_usage_counts_every_cited_row_once(db):
     assert df["rows"].sum() == cited
     nord = q(db, "source_usage", source_id="ehr-2025-10-s24")
     projects = nord.filter(nord["dataset"] == "grant_projects").row(0, named=True)
-    assert (projects["rows"], projects["low"], projects["derived"]) == (19, 4, 4)
+    assert (projects["rows"], projects["low"], projects["derived"]) == (19, 6, 4)
 
 
 def test_kommuner_by_fylke(db):
