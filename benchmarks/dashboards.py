@@ -129,18 +129,26 @@ def prepare_folder(work: Path, dashboards: list[Path]) -> tuple[Path, dict[str, 
     return served, names
 
 
-def measure_page(browser, srv, notebook: str, selector: str, latency: int) -> dict:
-    blocked: list[str] = []
-    ctx = browser.new_context()
+def offline_context(browser, srv, blocked: list[str], **options):
+    """A browser context in which only requests to ``srv`` go through; the URLs of the
+    others are appended to ``blocked``."""
+    ctx = browser.new_context(**options)
+    served = f"http://{srv.host}:{srv.port}/"
 
     def route(r):
-        if r.request.url.startswith(f"http://{srv.host}:"):
+        if r.request.url.startswith(served):
             r.continue_()
         else:
             blocked.append(r.request.url)
             r.abort()
 
     ctx.route("**/*", route)
+    return ctx
+
+
+def measure_page(browser, srv, notebook: str, selector: str, latency: int) -> dict:
+    blocked: list[str] = []
+    ctx = offline_context(browser, srv, blocked)
     ctx.add_init_script(FIRST_VISIBLE_JS % json.dumps(selector))
     page = ctx.new_page()
     try:

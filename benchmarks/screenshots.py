@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from workbench import server  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from dashboards import CHROMIUM, SHUTDOWN_JS  # noqa: E402  (same folder)
+from dashboards import CHROMIUM, SHUTDOWN_JS, offline_context  # noqa: E402  (same folder)
 from dashboards import CHROMIUM_ARGS as BENCH_ARGS  # noqa: E402
 
 CHROMIUM_ARGS = BENCH_ARGS + ["--hide-scrollbars", "--font-render-hinting=none"]
@@ -44,17 +44,8 @@ CONTENT_HEIGHT_JS = """() => Math.max(document.documentElement.scrollHeight,
 
 def shoot(browser, srv, notebook: str, out: Path, width: int, scale: float) -> Path:
     blocked: list[str] = []
-    ctx = browser.new_context(viewport={"width": width, "height": 900},
-                              device_scale_factor=scale, locale="nb-NO")
-
-    def route(r):
-        if r.request.url.startswith(f"http://{srv.host}:{srv.port}/"):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    ctx.route("**/*", route)
+    ctx = offline_context(browser, srv, blocked, viewport={"width": width, "height": 900},
+                          device_scale_factor=scale, locale="nb-NO")
     page = ctx.new_page()
     try:
         page.goto(srv.page(notebook), timeout=120_000)
