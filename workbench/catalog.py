@@ -10,7 +10,7 @@ they reconcile.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Logical column types and the DuckDB type each is stored as. ``money`` is whole kroner:
 # amounts are exact integers, never floats.

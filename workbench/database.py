@@ -72,8 +72,8 @@ CREATE TABLE reconciliation_gaps (
 
 def provenance_view() -> str:
     """One row per cited row of every dataset that carries ``source_id``: which
-    document each figure rests on, generated from the catalog so a new dataset is
-    included without another copy of its columns."""
+    document each figure rests on, how sure the reading is and the note, generated from
+    the catalog so a new dataset is included without another copy of its columns."""
     parts = []
     for name in catalog.BUILD_ORDER:
         ds = catalog.DATASETS[name]
@@ -86,7 +86,8 @@ def provenance_view() -> str:
 
         parts.append(f"SELECT {_literal(name)} AS dataset, {key} AS row_key, source_id, "
                      f"{col('locator')} AS locator, {col('confidence')} AS confidence, "
-                     f"{col('derived', 'BOOLEAN')} AS derived FROM {_q(name)}")
+                     f"{col('derived', 'BOOLEAN')} AS derived, {col('note')} AS note "
+                     f"FROM {_q(name)}")
     return "CREATE VIEW provenance AS\n" + "\nUNION ALL\n".join(parts)
 
 

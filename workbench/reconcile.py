@@ -107,16 +107,12 @@ def store(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def low_confidence(con: duckdb.DuckDBPyConnection) -> list[LowConfidence]:
-    out = []
-    for ds in catalog.DATASETS.values():
-        if "confidence" not in ds.column_names:
-            continue
-        key = " || ' / ' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in ds.key)
-        rows = con.execute(
-            f"SELECT {key}, confidence, coalesce(note, '') FROM {_q(ds.name)} "
-            f"WHERE confidence <> 'high' ORDER BY confidence = 'medium', 1").fetchall()
-        out += [LowConfidence(ds.name, k, conf, note) for k, conf, note in rows]
-    return out
+    """Rows read with medium or low confidence: per dataset in catalog order, low first."""
+    rows = con.execute("SELECT dataset, row_key, confidence, coalesce(note, '') "
+                       "FROM provenance WHERE confidence <> 'high'").fetchall()
+    order = {name: i for i, name in enumerate(catalog.BUILD_ORDER)}
+    rows.sort(key=lambda r: (order[r[0]], r[2] == "medium", r[1]))
+    return [LowConfidence(*r) for r in rows]
 
 
 def report_text(found: list[Finding], low: list[LowConfidence]) -> str:

@@ -18,7 +18,7 @@ from . import readers, values
 from .catalog import Column, Dataset
 from .errors import Problem, ValidationError, cap
 from .readers import LINE
-from .sql import ident as _q, row, scalar
+from .sql import ident as _q, row
 
 log = logging.getLogger(__name__)
 
