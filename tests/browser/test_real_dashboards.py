@@ -181,6 +181,21 @@ def assert_single_choice(d: Dashboard, description: str, value: str) -> None:
     assert d.select(description).is_disabled()
 
 
+def open_dashboard(tab, srv, notebook: str, charts: int):
+    """Open a dashboard; assert it is clean and shows ``charts`` charts.
+    Returns the Dashboard and the server's database."""
+    d = Dashboard(tab.page, srv).open(notebook)
+    d.assert_clean()
+    assert tab.page.locator(".wb-chart").count() == charts
+    return d, db_of(srv)
+
+
+def assert_still_clean(d: Dashboard, tab) -> None:
+    """After all the filtering: no error on the page, in the log or in the browser."""
+    d.assert_clean()
+    assert not tab.errors
+
+
 # --- the dashboards --------------------------------------------------------------------
 
 
@@ -228,16 +243,11 @@ def test_landing_page_and_oversikt(dashboard_tab, dashboards_server):
     page.wait_for_url("**/voila/render/Tilskudd.ipynb")
     d.wait_drawn()
     assert page.locator("h1").first.inner_text() == "Tilskudd"
-    d.assert_clean()
-    assert not dashboard_tab.errors
+    assert_still_clean(d, dashboard_tab)
 
 
 def test_budsjett(dashboard_tab, dashboards_server):
-    srv = dashboards_server
-    db = db_of(srv)
-    d = Dashboard(dashboard_tab.page, srv).open("Budsjett.ipynb")
-    d.assert_clean()
-    assert dashboard_tab.page.locator(".wb-chart").count() == 2
+    d, db = open_dashboard(dashboard_tab, dashboards_server, "Budsjett.ipynb", charts=2)
 
     # Breakdown: year 2026, the largest line first.
     assert d.options("Budsjettår") == ["2024", "2026"]
@@ -279,16 +289,11 @@ def test_budsjett(dashboard_tab, dashboards_server):
     cmp = run(db, "budget_comparison", from_year=2024, to_year=2026)
     assert d.marks(1)["count"] == cmp.height
     d.download(1, "budsjett-2024-2026.csv", cmp, "line_key")
-    d.assert_clean()
-    assert not dashboard_tab.errors
+    assert_still_clean(d, dashboard_tab)
 
 
 def test_tilskudd(dashboard_tab, dashboards_server):
-    srv = dashboards_server
-    db = db_of(srv)
-    d = Dashboard(dashboard_tab.page, srv).open("Tilskudd.ipynb")
-    d.assert_clean()
-    assert dashboard_tab.page.locator(".wb-chart").count() == 2
+    d, db = open_dashboard(dashboard_tab, dashboards_server, "Tilskudd.ipynb", charts=2)
 
     # Grant rounds: one year in the data.
     rounds = run(db, "grant_rounds", year=2024)
@@ -320,16 +325,11 @@ def test_tilskudd(dashboard_tab, dashboards_server):
     d.change("Helsefellesskap", name, 1, "symbol",
              "helse-nord-prosjekter-lofoten-vesterålen-salten.csv", lvs.height)
     d.download(1, "helse-nord-prosjekter-lofoten-vesterålen-salten.csv", lvs, "project_id")
-    d.assert_clean()
-    assert not dashboard_tab.errors
+    assert_still_clean(d, dashboard_tab)
 
 
 def test_velferdsteknologi(dashboard_tab, dashboards_server):
-    srv = dashboards_server
-    db = db_of(srv)
-    d = Dashboard(dashboard_tab.page, srv).open("Velferdsteknologi.ipynb")
-    d.assert_clean()
-    assert dashboard_tab.page.locator(".wb-chart").count() == 2
+    d, db = open_dashboard(dashboard_tab, dashboards_server, "Velferdsteknologi.ipynb", charts=2)
 
     # Recipients: the sources give the total only.
     techs = run(db, "vft_technologies")["technology"].to_list()
@@ -356,16 +356,11 @@ def test_velferdsteknologi(dashboard_tab, dashboards_server):
                         rows.height)["count"] == rows.height
         d.download(1, f"utbredelse-{unit}.csv", rows, "indicator_id")
     assert d.figures() == figures  # the recipient figures do not depend on the unit
-    d.assert_clean()
-    assert not dashboard_tab.errors
+    assert_still_clean(d, dashboard_tab)
 
 
 def test_kommuner(dashboard_tab, dashboards_server):
-    srv = dashboards_server
-    db = db_of(srv)
-    d = Dashboard(dashboard_tab.page, srv).open("Kommuner.ipynb")
-    d.assert_clean()
-    assert dashboard_tab.page.locator(".wb-chart").count() == 3
+    d, db = open_dashboard(dashboard_tab, dashboards_server, "Kommuner.ipynb", charts=3)
 
     # Survey scores.
     ks = "ks-fou-224004-gevinster-helseteknologi"
@@ -417,5 +412,4 @@ def test_kommuner(dashboard_tab, dashboards_server):
     assert d.change("Kostnader", "Kommunale helse- og omsorgskostnader", 2, "symbol",
                     f"kostnader-{care}.csv", rows.height)["count"] == rows.height
     d.download(2, f"kostnader-{care}.csv", rows, "year")
-    d.assert_clean()
-    assert not dashboard_tab.errors
+    assert_still_clean(d, dashboard_tab)
