@@ -57,7 +57,8 @@ def markdown() -> str:
             "- `source_labels` (view) — how each source is cited under charts "
             "(«Nasjonalt e-helseråd 14.12.2023, sak 37/23»).",
             "- `provenance` (view) — every cited row of every dataset above: dataset, "
-            "key, `source_id`, locator, confidence, derived, note (query `source_usage`; `workbench check` lists the uncertain readings from it).",
+            "key, `source_id`, locator, confidence, derived, note (query "
+            "`source_usage`; `workbench check` lists the uncertain readings from it).",
             "- `reconciliation_gaps` — the findings of `workbench check`, stored at "
             "build time (query `reconciliation_gaps`).", ""]
     rules = catalog.RECONCILIATION_RULES
