@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 
 from . import __version__
@@ -13,11 +14,11 @@ from .errors import ValidationError, WorkbenchError
 
 
 def _cmd_build(args) -> int:
-    from . import builder as build
-    results = build.build(args.data, args.db)
-    from .paths import db_path
+    from . import builder, paths
+
+    results = builder.build(args.data, args.db)
     total = sum(r.rows for r in results)
-    print(f"Published {db_path(args.db)}: {len(results)} files, {total} rows")
+    print(f"Published {paths.db_path(args.db)}: {len(results)} files, {total} rows")
     for r in results:
         print(f"  {r.dataset:18} {r.rows:>8}  {r.file}  sha256:{r.sha256[:12]}")
     return 0
@@ -26,9 +27,10 @@ def _cmd_build(args) -> int:
 def _cmd_check(args) -> int:
     import duckdb
 
-    from . import builder as build, paths, reconcile
+    from . import builder, paths, reconcile
+
     con = duckdb.connect()
-    build.build_into(con, paths.data_dir(args.data))
+    builder.build_into(con, paths.data_dir(args.data))
     found, low = reconcile.findings(con), reconcile.low_confidence(con)
     if args.format == "markdown":
         print(reconcile.report_markdown(con), end="")
@@ -43,20 +45,23 @@ def _cmd_check(args) -> int:
 
 def _cmd_describe(args) -> int:
     from . import describe
+
     print(describe.markdown() if args.markdown else describe.text(args.dataset), end="")
     return 0
 
 
 def _cmd_load(args) -> int:
-    from . import builder as build
-    r = build.load(args.path, args.dataset, db=args.db, data=args.data,
-                   delimiter=args.delimiter, keep=not args.no_keep)
+    from . import builder
+
+    r = builder.load(args.path, args.dataset, db=args.db, data=args.data,
+                     delimiter=args.delimiter, keep=not args.no_keep)
     print(f"Loaded {r.rows} rows from {r.file} into {r.dataset} (sha256:{r.sha256[:12]})")
     return 0
 
 
 def _cmd_query(args) -> int:
     from . import queries
+
     if args.list or not args.name:
         for q in queries.catalog().values():
             print(f"{q.name}: {q.description}")
@@ -85,17 +90,98 @@ def _key_value(text: str) -> tuple[str, str]:
 
 def _cmd_serve(args) -> int:
     from . import server
-    return server.serve(args)
+
+    return server.serve(db=args.db, data=args.data, host=args.host, port=args.port,
+                        dashboards=args.dashboards)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class _Stopped(KeyboardInterrupt):
+    """SIGTERM (systemd, kill), unwound like Ctrl-C so that running kernels are killed."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
+
+
+def _stop_on_sigterm() -> None:
+    def stop(signum, frame):
+        raise _Stopped(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    _say(f"workbench: {exc.args[0] if exc.args else 'interrupted'}; the kernels were "
+         "stopped and no manifest was written")
+    return 128 + getattr(exc, "signum", signal.SIGINT)
 
 
 def _cmd_report(args) -> int:
     from . import reports
-    return reports.cli_report(args)
+
+    if args.list:
+        for r in reports.list_reports(args.reports_dir):
+            print(f"{r.name}: {r.title}")
+            for p in r.params.values():
+                print(f"    {p.describe()}" + (f"  # {p.help}" if p.help else ""))
+        return 0
+    if not args.name:
+        names = reports.available(reports.report_folder(args.reports_dir))
+        raise WorkbenchError("name a report (see `workbench report --list`); reports: "
+                             + (", ".join(names) or "none"))
+    params = reports.parse_cli_params(args.param)
+    _stop_on_sigterm()
+    try:
+        o = reports.run_report(args.name, params=params, from_text=True, db=args.db,
+                               out=args.out, reports_dir=args.reports_dir,
+                               timeout=args.timeout)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    if o.status == "ok":
+        print(f"{o.html}")
+        _say(f"{o.job.report}: wrote {o.html} and {o.notebook.name} ({o.duration:.1f} s)")
+        return 0
+    _say(f"workbench: {o.job.report}: {o.describe_failure()}; "
+         f"executed notebook: {o.notebook}")
+    return 1
 
 
 def _cmd_schedule(args) -> int:
     from . import reports
-    return reports.cli_schedule(args)
+
+    if args.dry_run:
+        for j in reports.plan_schedule(args.config, db=args.db, only=args.only):
+            print(f"{j.report}\t{json.dumps(j.params, ensure_ascii=False)}\t{j.stem}")
+        return 0
+    total = [0]
+    done = [0]
+
+    def started(jobs, workers, run) -> None:
+        total[0] = len(jobs)
+        _say(f"schedule: {len(jobs)} report(s) with up to {workers} kernel(s) into {run}")
+
+    def finished(o) -> None:
+        done[0] += 1
+        _say(f"  [{done[0]}/{total[0]}] {o.job.stem}: "
+             + ("ok" if o.status == "ok" else o.describe_failure())
+             + f" ({o.duration:.1f} s)")
+
+    _stop_on_sigterm()
+    try:
+        result = reports.run_schedule(args.config, db=args.db, only=args.only,
+                                      output=args.output, workers=args.workers,
+                                      on_start=started, on_done=finished)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    m, c = result.manifest, result.manifest["counts"]
+    removed = f"; removed {len(result.deleted)} old run(s)" if result.deleted else ""
+    _say(f"schedule: {c['ok']} ok, {c['failed']} failed in {m['duration_s']:.1f} s; "
+         f"{result.run / 'index.html'}{removed}")
+    return 1 if result.failed else 0
 
 
 def parser() -> argparse.ArgumentParser:

@@ -71,7 +71,7 @@ class Report:
                 for k in self.params if k in values}
 
 
-def reports_dir(folder: str | os.PathLike | None = None) -> Path:
+def report_folder(folder: str | os.PathLike | None = None) -> Path:
     if folder:
         return Path(folder)
     env = os.environ.get("WORKBENCH_REPORTS")
@@ -85,7 +85,7 @@ def available(folder: Path) -> list[str]:
 
 
 def find(name: str, folder: str | os.PathLike | None = None) -> Report:
-    folder = reports_dir(folder)
+    folder = report_folder(folder)
     path = folder / f"{name}.ipynb"
     if "/" in name or name.startswith((".", "_")) or not path.is_file():
         names = available(folder)
@@ -641,121 +641,95 @@ def _point_latest(output: Path, run: Path) -> None:
 
 # --- the commands -------------------------------------------------------------------
 
-def _database(arg: str | None) -> Path:
-    db = paths.db_path(arg).resolve()
-    if not db.exists():
-        raise WorkbenchError(f"{db}: no database here yet; run `workbench build` first")
-    return db
+def database(db: str | os.PathLike | None = None) -> Path:
+    """The published database's absolute path; an error when there is none yet."""
+    path = paths.db_path(db).resolve()
+    if not path.exists():
+        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first")
+    return path
 
 
-def _say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
+def list_reports(reports_dir: str | os.PathLike | None = None) -> list[Report]:
+    """Every report in the folder, with its parameters and title."""
+    return [find(name, reports_dir) for name in available(report_folder(reports_dir))]
 
 
-class _Stopped(KeyboardInterrupt):
-    def __init__(self, signum: int):
-        super().__init__(f"stopped by signal {signum}")
-        self.signum = signum
+def run_report(name: str, *, params: dict[str, Any] | None = None, from_text: bool = False,
+               db: str | os.PathLike | None = None, out: str | os.PathLike | None = None,
+               reports_dir: str | os.PathLike | None = None, timeout: float = 600.0):
+    """Run one report into ``out`` (default ``reports-out/``); returns its Outcome.
 
-
-def _interrupted(exc: KeyboardInterrupt) -> int:
-    signum = getattr(exc, "signum", 2)
-    _say(f"workbench: {exc.args[0] if exc.args else 'interrupted'}; the kernels were "
-         "stopped and no manifest was written")
-    return 128 + signum
-
-
-def _stop_on_sigterm() -> None:
-    """systemd and kill stop us with SIGTERM: unwind like Ctrl-C so kernels are killed."""
-    import signal
-    import threading
-
-    def stop(signum, frame):
-        raise _Stopped(signum)
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, stop)
-
-
-def cli_report(args) -> int:
+    ``params`` are checked against the notebook's parameters cell before a kernel
+    starts (``from_text``: the values are text from the command line, coerced to each
+    parameter's type). A failing report does not raise: the Outcome says what failed.
+    """
     from . import scheduler
 
-    folder = getattr(args, "reports_dir", None)
-    if getattr(args, "list", False):
-        for name in available(reports_dir(folder)):
-            r = find(name, folder)
-            print(f"{name}: {r.title}")
-            for p in r.params.values():
-                print(f"    {p.describe()}" + (f"  # {p.help}" if p.help else ""))
-        return 0
-    if not args.name:
-        raise WorkbenchError("name a report (see `workbench report --list`); reports: "
-                             + (", ".join(available(reports_dir(folder))) or "none"))
-    report = find(args.name, folder)
-    params = report.validate(parse_cli_params(args.param), from_text=True)
-    db = _database(args.db)
-    out = Path(args.out) if args.out else paths.PROJECT_ROOT / "reports-out"
-    out.mkdir(parents=True, exist_ok=True)
-    timeout = float(getattr(args, "timeout", None) or 600)
-    job = scheduler.Job(report=report.name, notebook=report.path, params=params,
-                        stem=output_stem(report.name, params), out_dir=out,
-                        title=report.title, timeout=timeout)
-    _stop_on_sigterm()
-    try:
-        (o,) = scheduler.run([job], workers=1, env=scheduler.kernel_env(db),
-                             warm=DEFAULT_WARM, retries=1)
-    except KeyboardInterrupt as exc:
-        return _interrupted(exc)
-    if o.status == "ok":
-        print(f"{o.html}")
-        _say(f"{report.name}: wrote {o.html} and {o.notebook.name} ({o.duration:.1f} s)")
-        return 0
-    _say(f"workbench: {report.name}: {o.describe_failure()}; "
-         f"executed notebook: {o.notebook}")
-    return 1
+    report = find(name, reports_dir)
+    values = report.validate(params or {}, from_text=from_text)
+    path = database(db)
+    folder = Path(out) if out else paths.PROJECT_ROOT / "reports-out"
+    folder.mkdir(parents=True, exist_ok=True)
+    job = scheduler.Job(report=report.name, notebook=report.path, params=values,
+                        stem=output_stem(report.name, values), out_dir=folder,
+                        title=report.title, timeout=float(timeout))
+    (outcome,) = scheduler.run([job], workers=1, env=scheduler.kernel_env(path),
+                               warm=DEFAULT_WARM, retries=1)
+    return outcome
 
 
-def cli_schedule(args) -> int:
+def plan_schedule(config: str | os.PathLike, *, db: str | os.PathLike | None = None,
+                  only: list[str] | None = None) -> list:
+    """The schedule's runs as validated Jobs, without starting a kernel."""
+    return plan(load_config(config), database(db), only)
+
+
+@dataclass
+class ScheduleRun:
+    """What ``run_schedule`` did: the run folder, its manifest and pruned old runs."""
+
+    run: Path
+    manifest: dict[str, Any]
+    deleted: list[Path]
+
+    @property
+    def failed(self) -> int:
+        return self.manifest["counts"]["failed"]
+
+
+def run_schedule(config: str | os.PathLike, *, db: str | os.PathLike | None = None,
+                 only: list[str] | None = None, output: str | os.PathLike | None = None,
+                 workers: int | None = None, on_start=None, on_done=None) -> ScheduleRun:
+    """Run the scheduled set into a new run folder with a manifest and an index page.
+
+    ``on_start(jobs, workers, run_dir)`` and ``on_done(outcome)`` report progress.
+    Failing reports do not raise; the manifest and ``ScheduleRun.failed`` say so.
+    """
     from . import scheduler
 
-    cfg = load_config(args.config)
-    db = _database(args.db)
-    output = Path(args.output).resolve() if getattr(args, "output", None) else cfg.output
-    workers = getattr(args, "workers", None) or cfg.workers or os.cpu_count() or 1
-    jobs = plan(cfg, db, args.only)
-    if getattr(args, "dry_run", False):
-        for j in jobs:
-            print(f"{j.report}\t{json.dumps(j.params, ensure_ascii=False)}\t{j.stem}")
-        return 0
+    cfg = load_config(config)
+    path = database(db)
+    output = Path(output).resolve() if output else cfg.output
+    workers = workers or cfg.workers or os.cpu_count() or 1
+    jobs = plan(cfg, path, only)
     lock = _lock(output)
-    _stop_on_sigterm()
     try:
         run = _new_run_dir(output)
         for j in jobs:
             j.out_dir = run
         started = dt.datetime.now().astimezone()
-        _say(f"schedule: {len(jobs)} report(s) with up to {min(workers, len(jobs))} "
-             f"kernel(s) into {run}")
-
-        def progress(o, done=[0]):  # noqa: B006 - a counter shared by the callbacks
-            done[0] += 1
-            _say(f"  [{done[0]}/{len(jobs)}] {o.job.stem}: "
-                 + ("ok" if o.status == "ok" else o.describe_failure())
-                 + f" ({o.duration:.1f} s)")
-
-        try:
-            outcomes = scheduler.run(jobs, workers=workers, env=scheduler.kernel_env(db),
-                                     warm=cfg.warm, retries=cfg.retries,
-                                     max_reports_per_kernel=cfg.max_reports_per_kernel,
-                                     on_done=progress)
-        except KeyboardInterrupt as exc:
-            return _interrupted(exc)
+        if on_start:
+            on_start(jobs, min(workers, len(jobs)), run)
+        outcomes = scheduler.run(jobs, workers=workers, env=scheduler.kernel_env(path),
+                                 warm=cfg.warm, retries=cfg.retries,
+                                 max_reports_per_kernel=cfg.max_reports_per_kernel,
+                                 on_done=on_done)
         finished = dt.datetime.now().astimezone()
         m = manifest(outcomes, run, {
             "run_id": run.name, "started": started.isoformat(timespec="seconds"),
             "finished": finished.isoformat(timespec="seconds"),
             "duration_s": round((finished - started).total_seconds(), 3),
-            "config": str(cfg.path), "database": str(db),
+            "config": str(cfg.path), "database": str(path),
             "workers": min(workers, len(jobs)), "python": sys.executable,
         })
         _write(run / "manifest.json", json.dumps(m, ensure_ascii=False, indent=2) + "\n")
@@ -765,7 +739,4 @@ def cli_schedule(args) -> int:
         _write(output / "index.html", runs_index_html(output))
     finally:
         lock.close()
-    c = m["counts"]
-    _say(f"schedule: {c['ok']} ok, {c['failed']} failed in {m['duration_s']:.1f} s; "
-         f"{run / 'index.html'}" + (f"; removed {len(deleted)} old run(s)" if deleted else ""))
-    return 1 if c["failed"] else 0
+    return ScheduleRun(run, m, deleted)

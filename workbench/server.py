@@ -29,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from . import paths
+from .errors import WorkbenchError
 
 SERVE_DIR = paths.PROJECT_ROOT / "serve"  # serve/voila.py and the template
 TEMPLATE_ROOT = SERVE_DIR / "jupyter"  # a Jupyter data dir: voila/templates/workbench/
@@ -138,30 +139,34 @@ def url_for(host: str, port: int, dashboards: Path) -> str:
     return base
 
 
-def prepare(args) -> tuple[list[str], dict[str, str], str]:
+def prepare(*, db: str | os.PathLike | None = None, data: str | os.PathLike | None = None,
+            host: str = "127.0.0.1", port: int = 8866,
+            dashboards: str | os.PathLike | None = None) -> tuple[list[str], dict[str, str], str]:
     """Build the database if missing, write the bundle; return Voilà's command and env."""
     from . import builder
 
-    db = paths.db_path(args.db).resolve()
-    data = paths.data_dir(args.data).resolve()
-    if not db.exists():
-        print(f"Bygger databasen {db} …", flush=True)
-        builder.build(data, db)
+    db_file = paths.db_path(db).resolve()
+    data_dir = paths.data_dir(data).resolve()
+    folder = Path(dashboards or DEFAULT_DASHBOARDS).resolve()
+    if not folder.is_dir():
+        raise WorkbenchError(f"{folder}: no such folder of dashboards")
+    if not db_file.exists():
+        print(f"Bygger databasen {db_file} …", flush=True)
+        builder.build(data_dir, db_file)
     ensure_bundle()
-    dashboards = Path(getattr(args, "dashboards", None) or DEFAULT_DASHBOARDS).resolve()
-    if not dashboards.is_dir():
-        from .errors import WorkbenchError
-        raise WorkbenchError(f"{dashboards}: no such folder of dashboards")
-    host = args.host or "127.0.0.1"
-    return (voila_command(dashboards, host, args.port), voila_env(db, data, host),
-            url_for(host, args.port, dashboards))
+    host = host or "127.0.0.1"
+    return (voila_command(folder, host, port), voila_env(db_file, data_dir, host),
+            url_for(host, port, folder))
 
 
-def serve(args) -> int:
+def serve(*, db: str | os.PathLike | None = None, data: str | os.PathLike | None = None,
+          host: str = "127.0.0.1", port: int = 8866,
+          dashboards: str | os.PathLike | None = None) -> int:
     """Run Voilà in the foreground until Ctrl-C (or SIGTERM); return its exit code."""
-    cmd, env, url = prepare(args)
+    host = host or "127.0.0.1"
+    cmd, env, url = prepare(db=db, data=data, host=host, port=port, dashboards=dashboards)
     print(f"Dashbordene: {url}", flush=True)
-    if not _is_loopback(args.host or "127.0.0.1"):
+    if not _is_loopback(host):
         print("Merk: serveren lytter på en adresse andre maskiner kan nå.", flush=True)
     proc = subprocess.Popen(cmd, env=env)
     previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())

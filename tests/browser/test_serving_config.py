@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from types import SimpleNamespace
 
 import ipywidgets
 import polars as pl
@@ -86,11 +85,9 @@ def test_prepare_refuses_a_missing_dashboards_folder(tmp_path):
     from workbench.errors import WorkbenchError
 
     db = tmp_path / "w.duckdb"
-    db.write_bytes(b"")  # exists: no build
-    args = SimpleNamespace(db=str(db), data=str(tmp_path), host=None, port=8866,
-                           dashboards=str(tmp_path / "nope"))
-    with pytest.raises(WorkbenchError):
-        server.prepare(args)
+    with pytest.raises(WorkbenchError, match="no such folder of dashboards"):
+        server.prepare(db=db, data=tmp_path, dashboards=tmp_path / "nope")
+    assert not db.exists()  # refused before anything was built
 
 
 def test_csv_bytes_for_norwegian_excel():
