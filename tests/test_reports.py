@@ -58,23 +58,33 @@ def write_config(path: Path, text: str) -> Path:
 
 # --- parameters, validated without a kernel -------------------------------------------
 
-def test_parameters_are_read_from_the_parameters_cell_without_running_it():
+def test_parameters_are_read_from_the_parameters_cell_without_running_it(tmp_path):
     src = ("import datetime\n"
            "aar = 2024  # budsjettår\n"
            "faktor = 1.5\n"
            "vis: bool = False\n"
            "navn = 'Alle'\n"
            "grupper = ['a', 'b']\n"
-           "grense: int | None = None\n"
+           "grense: Optional[int] = None\n"
            "dato = str(datetime.date.today())\n"
            "x, y = 1, 2\n")
-    p = reports.parse_parameters(src)
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "language": "python", "display_name": "Python 3"}})
+    cell = nbformat.v4.new_code_cell(src)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Tittel"), cell]
+    nbformat.write(nb, tmp_path / "r.ipynb")
+    r = reports.read(tmp_path / "r.ipynb")
+    p = r.params
+    assert r.title == "Tittel"
     assert list(p) == ["aar", "faktor", "vis", "navn", "grupper", "grense", "dato"]
     assert (p["aar"].kind, p["aar"].default, p["aar"].help) == ("int", 2024, "budsjettår")
     assert [p[k].kind for k in ("faktor", "vis", "navn", "grupper")] == \
         ["float", "bool", "str", "list"]
     assert p["grense"].kind == "int" and p["grense"].optional
     assert p["dato"].kind == "any"
+    assert r.validate({"grense": "null", "vis": "sann"}, from_text=True) == \
+        {"vis": True, "grense": None}
 
 
 def test_values_from_the_command_line_get_the_type_of_the_default():

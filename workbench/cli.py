@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 
-from . import __version__
+from . import __version__, params
 from .errors import ValidationError, WorkbenchError
 
 
@@ -67,8 +67,7 @@ def _cmd_query(args) -> int:
             print(f"{q.name}: {q.description}")
             print(f"    parameters: {q.accepted()}")
         return 0
-    params = dict(_key_value(p) for p in args.param)
-    df = queries.run(args.name, params, from_text=True, db=args.db)
+    df = queries.run(args.name, params.split(args.param), from_text=True, db=args.db)
     if args.format == "csv":
         print(df.write_csv(), end="")
     elif args.format == "json":
@@ -79,13 +78,6 @@ def _cmd_query(args) -> int:
                        tbl_width_chars=200, tbl_hide_dataframe_shape=True):
             print(df)
     return 0
-
-
-def _key_value(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key:
-        raise WorkbenchError(f"parameter {text!r} is not KEY=VALUE")
-    return key.strip(), value
 
 
 def _cmd_serve(args) -> int:
@@ -133,10 +125,10 @@ def _cmd_report(args) -> int:
         names = reports.available(reports.report_folder(args.reports_dir))
         raise WorkbenchError("name a report (see `workbench report --list`); reports: "
                              + (", ".join(names) or "none"))
-    params = reports.parse_cli_params(args.param)
+    values = params.split(args.param)
     _stop_on_sigterm()
     try:
-        o = reports.run_report(args.name, params=params, from_text=True, db=args.db,
+        o = reports.run_report(args.name, params=values, from_text=True, db=args.db,
                                out=args.out, reports_dir=args.reports_dir,
                                timeout=args.timeout)
     except KeyboardInterrupt as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import database, paths
+from . import database, params, paths
 from .errors import WorkbenchError
 
 _PARAM = re.compile(r"^--\s*@param\s+(\w+)\s+(int|decimal|text|bool)"
@@ -68,7 +68,7 @@ class NamedQuery:
 
 def _parse(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
-    description, params = [], []
+    description, declared = [], []
     for line in text.splitlines():
         if not line.startswith("--"):
             break
@@ -76,11 +76,12 @@ def _parse(path: Path) -> NamedQuery:
         if m:
             name, typ, default, desc = m.groups()
             value = _REQUIRED if default is None else (
-                None if default.strip() == "null" else _coerce_text(typ, default.strip()))
-            params.append(Param(name, typ, value, (desc or "").strip()))
+                None if default.strip() == "null"
+                else params.from_text(params.kind_of(typ), default.strip()))
+            declared.append(Param(name, typ, value, (desc or "").strip()))
         else:
             description.append(line.lstrip("-").strip())
-    return NamedQuery(path.stem, " ".join(d for d in description if d), tuple(params),
+    return NamedQuery(path.stem, " ".join(d for d in description if d), tuple(declared),
                       text, path)
 
 
@@ -96,60 +97,34 @@ def get(name: str) -> NamedQuery:
     return queries[name]
 
 
-def _coerce_text(typ: str, text: str):
-    if typ == "int":
-        if not re.fullmatch(r"[+-]?[0-9]+", text.strip()):
-            raise ValueError
-        return int(text)
-    if typ == "decimal":
-        return float(text.strip().replace(",", "."))
-    if typ == "bool":
-        low = text.strip().lower()
-        if low in ("true", "1", "ja", "yes"):
-            return True
-        if low in ("false", "0", "nei", "no"):
-            return False
-        raise ValueError
-    return text
+def bind(q: NamedQuery, values: dict[str, object], from_text: bool = False) -> dict:
+    """Check names and types; return the values to bind (defaults filled in).
 
-
-def bind(q: NamedQuery, params: dict[str, object], from_text: bool = False) -> dict:
-    """Check names and types; return the values to bind (defaults filled in)."""
-    unknown = [k for k in params if q.param(k) is None]
+    ``from_text``: the values are command-line text, typed by :mod:`workbench.params`.
+    """
+    unknown = [k for k in values if q.param(k) is None]
     if unknown:
         raise QueryError(f"{q.name}: unknown parameter {unknown[0]!r}; accepted: "
                          f"{q.accepted()}")
-    values = {}
+    bound = {}
     for p in q.params:
-        if p.name not in params:
+        if p.name not in values:
             if p.required:
                 raise QueryError(f"{q.name}: missing parameter {p.name!r}; accepted: "
                                  f"{q.accepted()}")
-            values[p.name] = p.default
+            bound[p.name] = p.default
             continue
-        values[p.name] = _check(q, p, params[p.name], from_text)
-    return values
-
-
-def _check(q: NamedQuery, p: Param, value, from_text: bool):
-    if value is None or (from_text and value == ""):
-        if p.required:
-            raise QueryError(f"{q.name}: parameter {p.name!r} needs a value; accepted: "
-                             f"{q.accepted()}")
-        return None
-    ok = {"int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-          "decimal": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-          "text": lambda v: isinstance(v, str),
-          "bool": lambda v: isinstance(v, bool)}[p.type]
-    if from_text and isinstance(value, str):
         try:
-            value = _coerce_text(p.type, value)
+            bound[p.name] = params.coerce(params.kind_of(p.type), values[p.name],
+                                          as_text=from_text, optional=not p.required)
         except ValueError:
-            pass
-    if not ok(value):
-        raise QueryError(f"{q.name}: parameter {p.name!r} must be {p.type}, got "
-                         f"{value!r}; accepted: {q.accepted()}")
-    return float(value) if p.type == "decimal" else value
+            value = values[p.name]
+            if value is None or (from_text and str(value).strip() in params.NO_VALUE):
+                raise QueryError(f"{q.name}: parameter {p.name!r} needs a value; "
+                                 f"accepted: {q.accepted()}") from None
+            raise QueryError(f"{q.name}: parameter {p.name!r} must be {p.type}, got "
+                             f"{value!r}; accepted: {q.accepted()}") from None
+    return bound
 
 
 # --- connection shared by notebooks and dashboard kernels ---------------------------

@@ -27,13 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import paths
+from . import params, paths
 from .errors import WorkbenchError
 
-KINDS = {"int": "a whole number", "float": "a number", "bool": "true or false",
-         "str": "text", "list": "a list", "dict": "a table", "any": "a literal value"}
-_TRUE = {"true", "1", "yes", "ja", "sann"}
-_FALSE = {"false", "0", "no", "nei", "usann"}
 RUN_ID = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
 
 
@@ -48,7 +44,7 @@ class Param:
     help: str = ""
 
     def describe(self) -> str:
-        return f"{self.name} ({KINDS[self.kind]}, default {self.default!r})"
+        return f"{self.name} ({params.KINDS[self.kind]}, default {self.default!r})"
 
 
 @dataclass(frozen=True)
@@ -67,8 +63,16 @@ class Report:
             hint = f" (did you mean {hint[0]}?)" if hint else ""
             raise WorkbenchError(f"{self.name}: unknown parameter {unknown[0]!r}{hint}; "
                                  f"parameters are: {known}")
-        return {k: _coerce(self.name, self.params[k], values[k], from_text)
+        return {k: self._coerce(self.params[k], values[k], from_text)
                 for k in self.params if k in values}
+
+    def _coerce(self, p: Param, value: Any, from_text: bool) -> Any:
+        try:
+            return params.coerce(p.kind, value, as_text=from_text, optional=p.optional)
+        except ValueError:
+            raise WorkbenchError(f"{self.name}: parameter {p.name} must be "
+                                 f"{params.KINDS[p.kind]} (default {p.default!r}), got "
+                                 f"{value!r}") from None
 
 
 def report_folder(folder: str | os.PathLike | None = None) -> Path:
@@ -98,69 +102,56 @@ def find(name: str, folder: str | os.PathLike | None = None) -> Report:
 
 def read(path: Path) -> Report:
     """The report at ``path``: its parameters (from the ``parameters`` cell) and title."""
+    import nbformat
+
     try:
-        nb = json.loads(path.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        cells = nbformat.read(path, as_version=4).cells
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WorkbenchError(f"{path}: not a readable notebook ({exc})") from None
     tagged = [c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(tagged) != 1:
         raise WorkbenchError(f"{path}: needs exactly one cell tagged 'parameters' "
                              f"(found {len(tagged)})")
-    params = parse_parameters(_source(tagged[0]), path)
-    return Report(path.stem, path, params, _title(cells) or path.stem)
+    return Report(path.stem, path, notebook_parameters(path), _title(cells) or path.stem)
 
 
-def _source(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
-
-
-def _title(cells: list[dict]) -> str | None:
+def _title(cells) -> str | None:
     for c in cells:
-        if c.get("cell_type") == "markdown":
-            for line in _source(c).splitlines():
+        if c.cell_type == "markdown":
+            for line in c.source.splitlines():
                 if line.startswith("# "):
                     return line[2:].strip()
             return None
     return None
 
 
-def parse_parameters(source: str, where: Path | str = "<parameters>") -> dict[str, Param]:
-    """Names, types and defaults from a parameters cell, without running it.
+def notebook_parameters(path: Path) -> dict[str, Param]:
+    """Names, kinds and defaults of a report's parameters, without running it.
 
-    The type is the annotation if there is one (``aar: int | None = None``), otherwise
-    the type of the literal default. A trailing comment is the parameter's help text.
-    Statements that are not assignments to a plain name (imports, ...) are ignored.
+    Read by papermill's ``inspect_notebook`` (the same parser that injects them). The
+    kind is the annotation if there is one (``grense: Optional[int] = None``; papermill
+    does not read the ``int | None`` form), else the kind of the literal default; a
+    default that is not a literal (``str(date.today())``) makes the parameter ``any``.
+    A trailing comment is the parameter's help text.
     """
+    import papermill
+
     try:
-        tree = ast.parse(source)
-    except SyntaxError as exc:
-        raise WorkbenchError(f"{where}: parameters cell does not parse: {exc.msg} "
-                             f"(line {exc.lineno})") from None
-    lines = source.splitlines()
+        found = papermill.inspect_notebook(str(path))
+    except (ValueError, SyntaxError) as exc:
+        raise WorkbenchError(f"{path}: the parameters cell cannot be read: {exc}") from None
     out: dict[str, Param] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, annotation, value = node.targets[0], None, node.value
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, annotation, value = node.target, node.annotation, node.value
-        else:
-            continue
-        if not isinstance(target, ast.Name):
-            continue
+    for name, info in found.items():
         try:
-            default = ast.literal_eval(value)
-        except ValueError:
-            default = ast.unparse(value)  # computed default: shown, not typed
-            kind, optional = "any", True
+            default = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            default, kind, optional = info["default"], "any", True
         else:
             kind, optional = _kind_of(default), default is None
-        if annotation is not None:
-            kind, optional = _annotation_kind(annotation, kind, optional)
-        comment = lines[node.lineno - 1].partition("#")[2].strip() if "#" in lines[
-            node.lineno - 1] else ""
-        out[target.id] = Param(target.id, kind, default, optional, comment)
+        annotated = info.get("inferred_type_name")
+        if annotated and annotated != "None":
+            kind, optional = _annotation_kind(annotated, kind, optional)
+        out[name] = Param(name, kind, default, optional, info.get("help") or "")
     return out
 
 
@@ -172,103 +163,14 @@ def _kind_of(value: Any) -> str:
     return "any"
 
 
-def _annotation_kind(node: ast.expr, kind: str, optional: bool) -> tuple[str, bool]:
-    text = ast.unparse(node).replace(" ", "")
+def _annotation_kind(text: str, kind: str, optional: bool) -> tuple[str, bool]:
+    text = text.replace(" ", "")
     m = re.fullmatch(r"Optional\[(.+)\]", text)
     if m:
         text, optional = m.group(1), True
-    parts = text.split("|")
-    if "None" in parts:
-        optional = True
-        parts = [p for p in parts if p != "None"]
-    if len(parts) == 1:
-        base = parts[0].split("[")[0].lower()
-        base = {"tuple": "list", "sequence": "list", "mapping": "dict"}.get(base, base)
-        if base in KINDS:
-            kind = base
-    return kind, optional
-
-
-def _coerce(report: str, p: Param, value: Any, from_text: bool) -> Any:
-    def bad(got: Any) -> WorkbenchError:
-        return WorkbenchError(f"{report}: parameter {p.name} must be {KINDS[p.kind]} "
-                              f"(default {p.default!r}), got {got!r}")
-
-    if from_text:
-        text = str(value).strip()
-        if p.optional and text in ("None", "null"):
-            return None
-        if p.kind == "int":
-            if not re.fullmatch(r"[+-]?\d+", text):
-                raise bad(str(value))
-            return int(text)
-        if p.kind == "float":
-            try:
-                return float(text)
-            except ValueError:
-                raise bad(str(value)) from None
-        if p.kind == "bool":
-            if text.lower() in _TRUE:
-                return True
-            if text.lower() in _FALSE:
-                return False
-            raise bad(str(value))
-        if p.kind == "str":
-            return str(value)
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            try:
-                parsed = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                if p.kind == "any":
-                    return str(value)
-                raise bad(str(value)) from None
-        value = parsed
-    if value is None:
-        if p.optional:
-            return None
-        raise bad(value)
-    ok = {
-        "int": isinstance(value, int) and not isinstance(value, bool),
-        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "bool": isinstance(value, bool),
-        "str": isinstance(value, str),
-        "list": isinstance(value, (list, tuple)),
-        "dict": isinstance(value, dict),
-        "any": _is_literal(value),
-    }[p.kind]
-    if not ok or not _is_literal(value):
-        raise bad(value)
-    if p.kind == "float":
-        return float(value)
-    if p.kind == "list":
-        return list(value)
-    return value
-
-
-def _is_literal(value: Any) -> bool:
-    """Values papermill can write into a notebook as a Python literal."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_is_literal(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_literal(v) for k, v in value.items())
-    return False
-
-
-def parse_cli_params(items: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise WorkbenchError(f"parameter {item!r} is not KEY=VALUE")
-        if key in out:
-            raise WorkbenchError(f"parameter {key} is given twice")
-        out[key] = value
-    return out
+    base = text.split("[")[0].lower()
+    base = {"tuple": "list", "sequence": "list", "mapping": "dict"}.get(base, base)
+    return (base if base in params.KINDS else kind), optional
 
 
 # --- output names -------------------------------------------------------------------

@@ -17,6 +17,7 @@ import re
 import polars as pl
 
 from .catalog import Column
+from .params import FALSE_WORDS, TRUE_WORDS
 
 _SPACES = "[ \u00a0\u202f]"
 _GROUPED_INT = rf"[+-]?[0-9]{{1,3}}(?:{_SPACES}[0-9]{{3}})+"
@@ -25,8 +26,6 @@ _INT_RE = rf"^(?:{_PLAIN_INT}|{_GROUPED_INT})$"
 _DEC_RE = rf"^(?:{_PLAIN_INT}|{_GROUPED_INT})(?:[.,][0-9]+)?$"
 _DATE_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATE_NO = r"^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$"
-TRUE_WORDS = ("true", "1", "ja", "yes", "sann")
-FALSE_WORDS = ("false", "0", "nei", "no", "usann")
 
 POLARS_TYPES = {
     "text": pl.String,
