@@ -3,7 +3,8 @@
 Each :class:`Dataset` declares its columns (type, required, allowed values, ranges,
 patterns, references), its primary key and its row-level checks. The same declaration
 drives validation (:mod:`workbench.validate`), the DuckDB table definitions
-(:mod:`workbench.build`) and the data dictionary (:mod:`workbench.describe`).
+(:mod:`workbench.database`) and the data dictionary (:mod:`workbench.describe`). Column
+types are described once, in :mod:`workbench.column_types`.
 Reconciliation rules for ``workbench check`` are declared here too, next to the data
 they reconcile.
 """
@@ -12,29 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Logical column types and the DuckDB type each is stored as. ``money`` is whole kroner:
-# amounts are exact integers, never floats.
-DUCKDB_TYPES = {
-    "text": "VARCHAR",
-    "int": "BIGINT",
-    "money": "BIGINT",
-    "decimal": "DOUBLE",
-    "date": "DATE",
-    "bool": "BOOLEAN",
-    "kommunenummer": "VARCHAR",
-}
+from . import column_types as types
 
-TYPE_DESCRIPTIONS = {
-    "text": "text",
-    "int": "whole number",
-    "money": "whole number of kroner",
-    "decimal": "number (decimal point or decimal comma)",
-    "date": "date (YYYY-MM-DD)",
-    "bool": "true/false",
-    "kommunenummer": "4-digit kommunenummer as text (0301, not 301)",
-}
-
-KOMMUNENUMMER_PATTERN = r"^[0-9]{4}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 CONFIDENCE_LEVELS = ("high", "medium", "low")
 
@@ -52,18 +32,23 @@ class Column:
     references: str | None = None  # "dataset.column"
 
     def __post_init__(self) -> None:
-        if self.type not in DUCKDB_TYPES:
-            raise ValueError(f"{self.name}: unknown column type {self.type!r}")
+        types.get(self.type)  # an unknown type fails when the catalog is declared
 
     @property
-    def duckdb_type(self) -> str:
-        return DUCKDB_TYPES[self.type]
+    def ctype(self) -> types.ColumnType:
+        """The column's type: storage, conversion and messages (:mod:`workbench.column_types`)."""
+        return types.get(self.type)
 
     @property
     def effective_pattern(self) -> str | None:
-        if self.type == "kommunenummer":
-            return KOMMUNENUMMER_PATTERN
-        return self.pattern
+        """The declared pattern, or the one the type implies (kommunenummer)."""
+        return self.pattern or self.ctype.pattern
+
+    @property
+    def pattern_message(self) -> str:
+        if self.pattern is None and self.ctype.pattern_message:
+            return self.ctype.pattern_message
+        return f"does not match the pattern {self.effective_pattern}"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ import duckdb
 from . import catalog, paths
 from .errors import WorkbenchError
 from .sql import ident as _q
-from .validate import column_ddl
 
 LOAD_LOG_DDL = """
 CREATE TABLE load_log (
@@ -24,6 +23,11 @@ CREATE TABLE load_log (
     via VARCHAR NOT NULL
 )
 """
+
+
+def column_ddl(col: catalog.Column) -> str:
+    """A column of a table: its DuckDB type (:mod:`workbench.column_types`) and NOT NULL."""
+    return f"{_q(col.name)} {col.ctype.duckdb}{' NOT NULL' if col.required else ''}"
 
 
 def create_table(con: duckdb.DuckDBPyConnection, dataset: catalog.Dataset,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import catalog
-from .catalog import TYPE_DESCRIPTIONS, Column, Dataset
+from .catalog import Column, Dataset
 
 
 def _rules(col: Column) -> str:
@@ -14,8 +14,8 @@ def _rules(col: Column) -> str:
         parts.append(f"≥ {col.min:g}")
     if col.max is not None:
         parts.append(f"≤ {col.max:g}")
-    if col.effective_pattern and col.type != "kommunenummer":
-        parts.append(f"pattern `{col.effective_pattern}`")
+    if col.pattern:  # a pattern the type implies is in the type's description
+        parts.append(f"pattern `{col.pattern}`")
     if col.references:
         parts.append(f"refers to `{col.references}`")
     return "; ".join(parts)
@@ -32,7 +32,7 @@ def text(name: str | None = None) -> str:
         for c in ds.columns:
             req = "required" if c.required else "optional"
             rules = _rules(c).replace("`", "")
-            out.append(f"  - {c.name} ({TYPE_DESCRIPTIONS[c.type]}, {req})"
+            out.append(f"  - {c.name} ({c.ctype.description}, {req})"
                        f"{': ' + rules if rules else ''}")
             out.append(f"      {c.description}")
         for rc in ds.checks:
@@ -74,7 +74,7 @@ def _dataset_md(ds: Dataset) -> list[str]:
            "| column | type | required | rules | description |",
            "|---|---|---|---|---|"]
     for c in ds.columns:
-        out.append(f"| `{c.name}` | {TYPE_DESCRIPTIONS[c.type]} | "
+        out.append(f"| `{c.name}` | {c.ctype.description} | "
                    f"{'yes' if c.required else 'no'} | {_rules(c)} | {c.description} |")
     if ds.checks:
         out += ["", "Row checks:"]

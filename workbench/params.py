@@ -18,7 +18,7 @@ from typing import Any
 from .errors import WorkbenchError
 
 #: Words read as true and false, in English and Norwegian (also in data files' bool
-#: columns, see :mod:`workbench.types`).
+#: columns, see :mod:`workbench.column_types`).
 TRUE_WORDS = ("true", "1", "ja", "yes", "sann")
 FALSE_WORDS = ("false", "0", "nei", "no", "usann")
 NO_VALUE = ("", "null", "None")

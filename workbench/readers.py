@@ -1,9 +1,9 @@
 """Reading real files: CSV (comma, semicolon or tab; UTF-8 with or without BOM, or
 Windows-1252), Excel .xlsx and Parquet.
 
-Two ways in. :func:`csv_into_duckdb` is the fast path for clean UTF-8 CSV: DuckDB reads
-and converts the file itself, and any value that is not in plain machine format makes it
-fail. :func:`read_text_table` is the precise path: every cell as text with its line
+Readers only read; what the content must be is checked by :mod:`workbench.validate`.
+Two ways in: :func:`csv_relation` is DuckDB's own reader for clean UTF-8 CSV (the fast
+path), :func:`read_text_table` the precise path: every cell as text with its line
 number, ready for Norwegian-aware conversion and exact error messages.
 """
 
@@ -14,12 +14,9 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-from .catalog import Dataset
 from .errors import Problem, ValidationError
-from .sql import ident as _q, scalar
 
 LINE = "_line"
 DELIMITERS = (",", ";", "\t")
@@ -95,96 +92,36 @@ def sniff(path: Path, delimiter: str | None = None) -> FileInfo:
     return FileInfo(path, "csv", encoding, delimiter, tuple(h.strip() for h in header))
 
 
-def check_header(info: FileInfo, dataset: Dataset) -> None:
-    """Missing, unexpected and repeated columns, all reported at once."""
-    expected = dataset.column_names
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    for h in info.header:
-        if h in seen:
-            problems.append(Problem(info.name, f"column {h!r} appears twice in the header",
-                                    line=1))
-        seen.add(h)
-    missing = [c for c in expected if c not in seen]
-    extra = [h for h in info.header if h not in expected]
-    if missing and len(info.header) == 1 and info.kind == "csv":
-        # Listing every column as missing would bury the one real cause.
-        raise ValidationError([Problem(
-            info.name, f"the header has a single column {info.header[0]!r}: wrong "
-            f"delimiter? Use comma or semicolon, or pass --delimiter", line=1)])
-    for c in missing:
-        if dataset.column(c).required:
-            problems.append(Problem(info.name, f"missing column {c!r} (expected columns: "
-                                               f"{', '.join(expected)})", line=1))
-    for h in extra:
-        problems.append(Problem(info.name, f"unexpected column {h!r} (expected columns: "
-                                           f"{', '.join(expected)})", line=1))
-    if problems:
-        raise ValidationError(problems)
+def csv_relation(info: FileInfo) -> tuple[str, list]:
+    """DuckDB's reader for a CSV file with every column as text: SQL and parameters.
 
-
-def csv_into_duckdb(con: duckdb.DuckDBPyConnection, info: FileInfo, dataset: Dataset,
-                    table: str, reject_if: str | None = None) -> int:
-    """Fast path: INSERT the file into ``table`` with DuckDB doing the conversion.
-
-    Every column is read as text and converted by SQL that accepts only plain machine
-    formats (``1234``, ``3.4``, ``2024-04-24``); anything else raises, and the caller
-    falls back to the precise path. DuckDB's own casts are not used directly because
-    they round ``56.7`` to 57 for an integer column. ``reject_if`` (SQL over the
-    converted columns) makes the insert fail on a row that breaks a rule, checked in
-    the same pass over the file.
+    Strict: a ragged row or a field that is not valid UTF-8 makes DuckDB fail, and the
+    caller takes the precise path, which reports those with their line numbers.
     """
-    cols = {h: "VARCHAR" for h in info.header}
-    exprs = [_fast_expr(dataset, c.name) if c.name in cols else "NULL"
-             for c in dataset.columns]
-    names = ", ".join(_q(c) for c in dataset.column_names)
-    converted = ", ".join(f"{e} AS {_q(c)}" for e, c in zip(exprs, dataset.column_names))
-    where = (f" WHERE CASE WHEN {reject_if} THEN error('rejected by a rule') ELSE true END"
-             if reject_if else "")
-    sql = (
-        f'INSERT INTO "{table}" ({names}) SELECT {names} FROM ('
-        f"SELECT {converted} FROM read_csv(?, header=true, delim=?, quote='\"', "
-        f"escape='\"', columns=?, auto_detect=false, strict_mode=true, "
-        f"encoding='utf-8')){where}"
-    )
-    before = scalar(con, f'SELECT count(*) FROM "{table}"')
-    con.execute(sql, [str(info.path), info.delimiter, cols])
-    return scalar(con, f'SELECT count(*) FROM "{table}"') - before
+    sql = ("read_csv(?, header=true, delim=?, quote='\"', escape='\"', columns=?, "
+           "auto_detect=false, strict_mode=true, encoding='utf-8')")
+    return sql, [str(info.path), info.delimiter, {h: "VARCHAR" for h in info.header}]
 
 
-def _fast_expr(dataset: Dataset, name: str) -> str:
-    col = dataset.column(name)
-    # Text is kept as written (no trimming), in both paths; empty means missing.
-    c = f"NULLIF({_q(name)}, '')"
-    fail = f"error('not plain: ' || {_q(name)})"
-    if col.type in ("text", "kommunenummer"):
-        return c
-    if col.type in ("int", "money"):
-        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, "
-                f"'[+-]?[0-9]{{1,18}}') THEN CAST({c} AS BIGINT) ELSE {fail} END")
-    if col.type == "decimal":
-        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, "
-                f"'[+-]?[0-9]+(\\.[0-9]+)?') THEN CAST({c} AS DOUBLE) ELSE {fail} END")
-    if col.type == "date":
-        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN regexp_full_match({c}, "
-                f"'[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') THEN CAST({c} AS DATE) "
-                f"ELSE {fail} END")
-    if col.type == "bool":
-        return (f"CASE WHEN {c} IS NULL THEN NULL WHEN lower({c}) IN ('true', '1') "
-                f"THEN true WHEN lower({c}) IN ('false', '0') THEN false ELSE {fail} END")
-    raise ValueError(col.type)
+@dataclass(frozen=True)
+class Ragged:
+    """A row with more or fewer fields than the header (left out of the table)."""
+
+    line: int
+    fields: int
+    expected: int
 
 
-def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Problem]]:
+def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Ragged]]:
     """Precise path: every cell as text (null when empty) plus its line number.
 
-    Also returns structural problems (rows with too many or too few fields).
+    Also returns the rows whose number of fields differs from the header's.
     """
     if info.kind == "xlsx":
         rows = _xlsx_rows(info.path)
         header = next(rows)
         records = [(line, vals) for line, vals in rows]
-        problems: list[Problem] = []
+        ragged: list[Ragged] = []
     elif info.kind == "parquet":
         df = pl.read_parquet(info.path)
         df = df.select(pl.col(c).cast(pl.String) for c in df.columns)
@@ -193,7 +130,7 @@ def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Problem]]:
         return df.with_row_index(LINE, offset=1).cast({LINE: pl.Int64}), []
     else:
         text, _ = decode(info.path.read_bytes())
-        header, records, problems = _csv_records(info, text)
+        header, records, ragged = _csv_records(info, text)
     columns: dict[str, list] = {h: [] for h in header}
     lines: list[int] = []
     for line, vals in records:
@@ -202,26 +139,24 @@ def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Problem]]:
             columns[h].append(v)
     df = pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in columns.items()})
     df = df.with_columns(pl.col(h).replace("", None) for h in header)
-    return df.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), problems
+    return df.with_columns(pl.Series(LINE, lines, dtype=pl.Int64)), ragged
 
 
 def _csv_records(info: FileInfo, text: str):
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=info.delimiter)
     header = [h.strip() for h in next(reader)]
-    records, problems = [], []
+    records, ragged = [], []
     start = reader.line_num + 1
     for row in reader:
         if not row or all(not v.strip() for v in row):
             start = reader.line_num + 1
             continue
         if len(row) != len(header):
-            problems.append(Problem(info.name, f"expected {len(header)} fields "
-                                               f"(as in the header), found {len(row)}",
-                                    line=start))
+            ragged.append(Ragged(start, len(row), len(header)))
         else:
             records.append((start, row))
         start = reader.line_num + 1
-    return header, records, problems
+    return header, records, ragged
 
 
 def _xlsx_rows(path: Path, header_only: bool = False):

@@ -14,11 +14,11 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import readers, values
-from .catalog import Column, Dataset
+from . import readers
+from .catalog import Dataset
 from .errors import Problem, ValidationError, cap
 from .readers import LINE
-from .sql import ident as _q, row
+from .sql import ident as _q, row, scalar
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def row_checks(dataset: Dataset) -> list[Check]:
         pattern = col.effective_pattern
         if pattern:
             sql_pattern = pattern.strip("^$").replace("'", "''")
-            checks.append(Check(col.name, values.pattern_message(col),
+            checks.append(Check(col.name, col.pattern_message,
                                 f"NOT regexp_full_match({c}, '{sql_pattern}')", shown))
     for rc in dataset.checks:
         shown = " || ', ' || ".join(f"'{n}=' || coalesce(CAST({_q(n)} AS VARCHAR), '')"
@@ -63,6 +63,60 @@ def row_checks(dataset: Dataset) -> list[Check]:
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def check_header(info: readers.FileInfo, dataset: Dataset) -> None:
+    """Missing, unexpected and repeated columns, all reported at once."""
+    expected = dataset.column_names
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for h in info.header:
+        if h in seen:
+            problems.append(Problem(info.name, f"column {h!r} appears twice in the header",
+                                    line=1))
+        seen.add(h)
+    missing = [c for c in expected if c not in seen]
+    extra = [h for h in info.header if h not in expected]
+    if missing and len(info.header) == 1 and info.kind == "csv":
+        # Listing every column as missing would bury the one real cause.
+        raise ValidationError([Problem(
+            info.name, f"the header has a single column {info.header[0]!r}: wrong "
+            f"delimiter? Use comma or semicolon, or pass --delimiter", line=1)])
+    for c in missing:
+        if dataset.column(c).required:
+            problems.append(Problem(info.name, f"missing column {c!r} (expected columns: "
+                                               f"{', '.join(expected)})", line=1))
+    for h in extra:
+        problems.append(Problem(info.name, f"unexpected column {h!r} (expected columns: "
+                                           f"{', '.join(expected)})", line=1))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _insert_plain_csv(con: duckdb.DuckDBPyConnection, info: readers.FileInfo,
+                      dataset: Dataset, table: str, reject_if: str | None = None) -> int:
+    """Fast path: INSERT the file into ``table`` with DuckDB doing the conversion.
+
+    Every column is read as text and converted by SQL that accepts only plain machine
+    formats (``1234``, ``3.4``, ``2024-04-24``; see :mod:`workbench.column_types`); anything
+    else raises, and the caller falls back to the precise path. DuckDB's own casts are
+    not used directly because they round ``56.7`` to 57 for an integer column.
+    ``reject_if`` (SQL over the converted columns) makes the insert fail on a row that
+    breaks a rule, checked in the same pass over the file.
+    """
+    # Text is kept as written (no trimming), in both paths; empty means missing.
+    exprs = [c.ctype.fast_sql(f"NULLIF({_q(c.name)}, '')") if c.name in info.header
+             else "NULL" for c in dataset.columns]
+    names = ", ".join(_q(c) for c in dataset.column_names)
+    converted = ", ".join(f"{e} AS {_q(c)}" for e, c in zip(exprs, dataset.column_names))
+    where = (f" WHERE CASE WHEN {reject_if} THEN error('rejected by a rule') ELSE true END"
+             if reject_if else "")
+    source, params = readers.csv_relation(info)
+    sql = (f'INSERT INTO {_q(table)} ({names}) SELECT {names} FROM ('
+           f"SELECT {converted} FROM {source}){where}")
+    before = scalar(con, f"SELECT count(*) FROM {_q(table)}")
+    con.execute(sql, params)
+    return scalar(con, f"SELECT count(*) FROM {_q(table)}") - before
 
 
 @dataclass
@@ -84,7 +138,7 @@ def land(con: duckdb.DuckDBPyConnection, path: Path, dataset: Dataset, table: st
     empty.
     """
     info = readers.sniff(path, delimiter)
-    readers.check_header(info, dataset)
+    check_header(info, dataset)
     refs = _reference_relations(dataset, table, references or {})
     if info.kind == "csv" and info.encoding != "cp1252":
         # Row rules and references to other tables are checked while the file streams
@@ -93,8 +147,8 @@ def land(con: duckdb.DuckDBPyConnection, path: Path, dataset: Dataset, table: st
         conds = [ch.failing for ch in row_checks(dataset)]
         conds += [_ref_condition(c, rel, "") for c, rel in streamed.items()]
         try:
-            rows = readers.csv_into_duckdb(con, info, dataset, table,
-                                           reject_if=" OR ".join(f"({c})" for c in conds))
+            rows = _insert_plain_csv(con, info, dataset, table,
+                                     reject_if=" OR ".join(f"({c})" for c in conds))
         except duckdb.Error as exc:
             log.debug("fast path refused %s: %s", path, exc)
             con.execute(f'DELETE FROM "{table}"')
@@ -142,26 +196,27 @@ def _count_failures(con, table: str, dataset: Dataset, refs: dict[str, str]) -> 
 
 def _precise(con, info: readers.FileInfo, dataset: Dataset, table: str,
              refs: dict[str, str]) -> tuple[int, str | None]:
-    raw, problems = readers.read_text_table(info)
+    raw, ragged = readers.read_text_table(info)
     name = info.name
+    problems = [Problem(name, f"expected {r.expected} fields (as in the header), found "
+                              f"{r.fields}", line=r.line) for r in ragged]
     if raw.height == 0 and not problems:
         raise ValidationError([Problem(name, "has a header but no data rows")])
     typed_exprs = []
     for col in dataset.columns:
+        t = col.ctype
         if col.name in raw.columns:
-            typed_exprs.append(values.convert(col, pl.col(col.name))
-                               .cast(values.POLARS_TYPES[col.type]).alias(col.name))
+            typed_exprs.append(t.convert(pl.col(col.name)).cast(t.polars).alias(col.name))
         else:
-            typed_exprs.append(pl.lit(None, dtype=values.POLARS_TYPES[col.type])
-                               .alias(col.name))
+            typed_exprs.append(pl.lit(None, dtype=t.polars).alias(col.name))
     typed = raw.select(pl.col(LINE), *typed_exprs)
     conversion_failed: set[tuple[int, str]] = set()
     for col in dataset.columns:
-        if col.name not in raw.columns or col.type in ("text", "kommunenummer"):
+        if col.name not in raw.columns or not col.ctype.converts:
             continue
         bad = raw.filter(pl.col(col.name).is_not_null() & typed[col.name].is_null())
         for line, value in bad.select(LINE, col.name).iter_rows():
-            problems.append(Problem(name, values.explain(col, value), line, col.name,
+            problems.append(Problem(name, col.ctype.explain(value), line, col.name,
                                     value))
             conversion_failed.add((line, col.name))
     problems += _listed_failures(con, typed, dataset, refs, name, conversion_failed)
@@ -210,7 +265,3 @@ def _listed_failures(con, typed: pl.DataFrame, dataset: Dataset, refs: dict[str,
     finally:
         con.unregister("_checking")
     return problems
-
-
-def column_ddl(col: Column) -> str:
-    return f"{_q(col.name)} {col.duckdb_type}{' NOT NULL' if col.required else ''}"
