@@ -175,3 +175,25 @@ def test_unknown_dataset_is_a_one_line_error(db, capsys):
     code, _, err = run_load(db, "ok_indicators.csv", "nonsense", capsys)
     assert code == 2
     assert err.startswith("workbench: unknown dataset 'nonsense'; known datasets: sources,")
+
+
+def test_unknown_dataset_is_a_workbench_error_from_the_api(db):
+    import workbench as wb
+    from workbench.errors import UnknownDataset
+
+    with pytest.raises(UnknownDataset, match="unknown dataset 'nonsense'"):
+        wb.load(CORPUS / "ok_indicators.csv", dataset="nonsense", db=db, keep=False)
+    assert issubclass(UnknownDataset, wb.WorkbenchError)
+
+
+def test_a_bug_is_not_reported_as_a_user_error(db, monkeypatch):
+    """A KeyError from a bug keeps its traceback: cli.main does not catch it."""
+    from workbench import builder
+
+    def buggy(*args, **kwargs):
+        return {}["missing"]
+
+    monkeypatch.setattr(builder, "load", buggy)
+    with pytest.raises(KeyError, match="missing"):
+        cli.main(["load", str(CORPUS / "ok_indicators.csv"), "--dataset",
+                  "kommune_indicators", "--db", str(db), "--no-keep"])

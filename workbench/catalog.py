@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import column_types as types
+from .errors import UnknownDataset
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 CONFIDENCE_LEVELS = ("high", "medium", "low")
@@ -400,7 +401,7 @@ def get(name: str) -> Dataset:
     try:
         return DATASETS[name]
     except KeyError:
-        raise KeyError(
+        raise UnknownDataset(
             f"unknown dataset {name!r}; known datasets: {', '.join(DATASETS)}"
         ) from None
 

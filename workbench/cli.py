@@ -257,9 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         n = len(exc.problems) + exc.omitted
         print(f"workbench: {n} problem(s) found; nothing was changed.", file=sys.stderr)
         return 1
-    except (WorkbenchError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else str(exc)
-        print(f"workbench: {msg}", file=sys.stderr)
+    except WorkbenchError as exc:
+        print(f"workbench: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # `workbench query ... | head` closed the pipe: not an error worth a traceback.

@@ -38,6 +38,10 @@ class WorkbenchError(Exception):
     """An error meant for the user: printed without a traceback, non-zero exit."""
 
 
+class UnknownDataset(WorkbenchError):
+    """A dataset name that is not in the catalog."""
+
+
 class ValidationError(WorkbenchError):
     """One or more problems in an input file; nothing was written."""
 
