@@ -14,8 +14,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from workbench import cli, htmlexport, reports, scheduler
+from workbench import cli, reports
+from workbench.reports import export, kernel, pool
 from workbench.builder import build
+from workbench.errors import WorkbenchError
 
 from helpers import ROOT
 
@@ -39,7 +41,7 @@ def no_kernels(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(scheduler.Kernel, "start", refuse)
+    monkeypatch.setattr(kernel.Kernel, "start", refuse)
     from jupyter_client import AsyncKernelManager, KernelManager
     monkeypatch.setattr(AsyncKernelManager, "start_kernel", refuse)
     monkeypatch.setattr(KernelManager, "start_kernel", refuse)
@@ -96,10 +98,10 @@ def test_values_from_the_command_line_get_the_type_of_the_default():
     assert r.validate({"aar": 2026, "faktor": 3}) == {"aar": 2026, "faktor": 3.0}
     for bad in ({"aar": "2024.5"}, {"aar": "tjue"}, {"vis_tabell": "kanskje"},
                 {"grupper": "x"}):
-        with pytest.raises(reports.WorkbenchError):
+        with pytest.raises(WorkbenchError):
             r.validate(bad, from_text=True)
     for bad in ({"aar": "2024"}, {"aar": True}, {"tittel": 5}, {"faktor": "1.5"}):
-        with pytest.raises(reports.WorkbenchError):
+        with pytest.raises(WorkbenchError):
             r.validate(bad)
 
 
@@ -213,16 +215,16 @@ def test_html_for_readers_has_no_code_and_loads_nothing():
         nbformat.v4.new_code_cell("skjult = 2", outputs=[nbformat.v4.new_output(
             "stream", name="stdout", text="synlig\n")], metadata={"tags": ["skjul"]}),
     ])
-    page = htmlexport.to_html(nb, "Tittel")
+    page = export.to_html(nb, "Tittel")
     assert "hemmelig_kode" not in page and "skjult" not in page
     assert "advarsel" not in page and "alert(1)" not in page and "<script" not in page
     assert 'id="wb1-c"' in page and "url(#wb1-c)" in page
-    assert htmlexport.external_resources(page) == []
+    assert export.external_resources(page) == []
     assert '<html lang="nb">' in page
     cdn = ('<script src="https://cdnjs.cloudflare.com/x.js"></script>'
            '<link rel="stylesheet" href="//fonts.example/f.css">'
            '<style>@import url("https://f"); </style><a href="https://ok">ok</a>')
-    assert htmlexport.external_resources(cdn) == [
+    assert export.external_resources(cdn) == [
         "https://cdnjs.cloudflare.com/x.js", "//fonts.example/f.css", "https://f"]
 
 
@@ -375,22 +377,22 @@ def test_one_warm_kernel_runs_reports_in_clean_namespaces(tmp_path, db, monkeypa
     The first kernel start fails on purpose: the retry starts another.
     """
     starts = []
-    real_start = scheduler.Kernel.start
+    real_start = kernel.Kernel.start
 
     def flaky_start(self, cwd):
         starts.append(cwd)
         if len(starts) == 1:
-            raise scheduler.KernelStartError("RuntimeError: Kernel died before replying")
+            raise kernel.KernelStartError("RuntimeError: Kernel died before replying")
         return real_start(self, cwd)
 
-    monkeypatch.setattr(scheduler.Kernel, "start", flaky_start)
-    mk = lambda name, **kw: scheduler.Job(  # noqa: E731
+    monkeypatch.setattr(kernel.Kernel, "start", flaky_start)
+    mk = lambda name, **kw: reports.Job(  # noqa: E731
         report=name, notebook=FIXTURES / f"{name}.ipynb", params={}, stem=name,
         out_dir=tmp_path, timeout=60, **kw)
     jobs = [mk("lekker"), mk("sjekk_ren"), mk("enkel"), mk("lekker"),
             mk("sjekk_ren", fresh_kernel=True)]
     jobs[3].stem, jobs[4].stem = "lekker2", "sjekk_ren2"
-    outcomes = scheduler.run(jobs, workers=1, env=scheduler.kernel_env(db),
+    outcomes = pool.run(jobs, workers=1, env=kernel.kernel_env(db),
                              warm=reports.DEFAULT_WARM)
     assert [o.status for o in outcomes] == ["ok"] * 5, [o.error for o in outcomes]
     assert outcomes[0].attempts == 2 and len(starts) == 3
