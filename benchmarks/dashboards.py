@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench import server  # noqa: E402
+from workbench.serving import testing  # noqa: E402
 
 CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -171,7 +171,7 @@ def run_config(label: str, voila_args: str, pages: list[tuple[str, str, str]],
     preheat = "preheat_kernel=False" not in voila_args
     results: dict[str, dict] = {name: {"first_render_ms": [], "latency_ms": []}
                                 for name, _, _ in pages}
-    srv = server.start(served, db=work / "warehouse.duckdb", data=ROOT / "data",
+    srv = testing.start(served, db=work / "warehouse.duckdb", data=ROOT / "data",
                        log_path=work / f"serve-{'preheat' if preheat else 'cold'}.log",
                        voila_args=voila_args,
                        pool=preheat, timeout=180)

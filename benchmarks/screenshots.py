@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from workbench import server  # noqa: E402
+from workbench.serving import testing  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dashboards import CHROMIUM, SHUTDOWN_JS, offline_context  # noqa: E402  (same folder)
@@ -83,7 +83,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="wb-screenshots-"))
     try:
-        srv = server.start(DASHBOARDS, db=work / "warehouse.duckdb", data=ROOT / "data",
+        srv = testing.start(DASHBOARDS, db=work / "warehouse.duckdb", data=ROOT / "data",
                            log_path=work / "serve.log", timeout=180)
         try:
             with sync_playwright() as p:

@@ -1,14 +1,14 @@
 # Voilà configuration for `workbench serve` (read by Voilà 0.5 as its `voila` config file;
-# workbench/server.py points Voilà at this folder and at nothing else, so a user's
+# workbench/serving/ points Voilà at this folder and at nothing else, so a user's
 # ~/.jupyter/voila.* cannot change these settings). docs/serving.md explains each choice.
 #
-# Command-line options given by workbench/server.py win over this file: the address
+# Command-line options given by workbench/serving/ win over this file: the address
 # (--Voila.ip, default 127.0.0.1), the port and the folder that is served.
 # To try a setting for one run without editing this file:
 #     WORKBENCH_VOILA_ARGS="--VoilaConfiguration.default_pool_size=2" workbench serve
 import os
 
-from workbench.server import bundle_url_path
+from workbench.serving.bundle import bundle_url_path
 
 c = get_config()  # noqa: F821 (provided by traitlets when Voilà loads this file)
 
@@ -21,7 +21,7 @@ c.Voila.port_retries = 0
 c.Voila.open_browser = False
 
 # Requests whose Host header is not a loopback address are refused (protects a server on
-# 127.0.0.1 from DNS rebinding). server.py sets WORKBENCH_VOILA_ALLOW_REMOTE=1 when it
+# 127.0.0.1 from DNS rebinding). workbench/serving/ sets WORKBENCH_VOILA_ALLOW_REMOTE=1 when it
 # binds to another address, because then the Host is the machine's own name.
 _remote = os.environ.get("WORKBENCH_VOILA_ALLOW_REMOTE") == "1"
 
@@ -91,7 +91,7 @@ c.VoilaConfiguration.default_pool_size = 1
 # At most this many kernels at once, pooled ones included (each kernel is a Python
 # process of ~150 MB). A viewer beyond the cap gets a Norwegian 503 page ("prøv igjen om
 # litt"); a pool refill at the cap waits up to preheat_wait seconds for a free slot.
-c.VoilaConfiguration.multi_kernel_manager_class = "workbench.server.CappedKernelManager"
+c.VoilaConfiguration.multi_kernel_manager_class = "workbench.serving.kernels.CappedKernelManager"
 c.CappedKernelManager.max_kernels = 16
 c.CappedKernelManager.preheat_wait = 10
 

@@ -81,9 +81,9 @@ def _cmd_query(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    from . import server
+    from . import serving
 
-    return server.serve(db=args.db, data=args.data, host=args.host, port=args.port,
+    return serving.serve(db=args.db, data=args.data, host=args.host, port=args.port,
                         dashboards=args.dashboards)
 
 
@@ -211,7 +211,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=("table", "csv", "json"), default="table")
     s.add_argument("--list", action="store_true", help="list the queries")
     s.set_defaults(func=_cmd_query)
-    # --- dashboards (owned by workbench/server.py) ---
+    # --- dashboards (owned by workbench/serving/) ---
     s = sub.add_parser("serve", parents=[common],
                        help="build the database if missing and serve the dashboards")
     s.add_argument("--host", default="127.0.0.1",
@@ -220,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--dashboards", metavar="DIR",
                    help="folder of notebooks to serve (default: dashboards/)")
     s.set_defaults(func=_cmd_serve)
-    # --- reports (owned by workbench/reports.py) ---
+    # --- reports (owned by workbench/reports/) ---
     s = sub.add_parser("report", parents=[common],
                        help="run a report notebook into self-contained HTML")
     s.add_argument("name", nargs="?", help="report name (see --list)")

@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from workbench import server
+from workbench.serving import testing
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "tests" / "notebooks"
@@ -58,7 +58,7 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="package")
 def wb_server(project):
     # host=None: `workbench serve` without --host, i.e. its default address.
-    srv = server.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
+    srv = testing.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
                        data=project / "data", log_path=project / "serve.log", pool=True)
     yield srv
     srv.stop()
@@ -150,7 +150,7 @@ def dashboards_server(tmp_path_factory):
     """`workbench serve` on the repository's dashboards/, database built from a copy of
     data/ into a temporary folder (missing there, so the server builds it)."""
     root = make_project(tmp_path_factory.mktemp("real"), notebooks=[])
-    srv = server.start(DASHBOARDS, db=root / "data" / "warehouse.duckdb",
+    srv = testing.start(DASHBOARDS, db=root / "data" / "warehouse.duckdb",
                        data=root / "data", log_path=root / "serve.log", pool=True,
                        timeout=180)
     yield srv

@@ -19,7 +19,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import embed, queries
+from workbench import queries
+from workbench.embed.download import BOM, csv_bytes
 
 pytestmark = pytest.mark.slow
 
@@ -148,15 +149,15 @@ class Dashboard:
         download = info.value
         assert download.suggested_filename == filename
         body = Path(download.path()).read_bytes()
-        assert body.startswith(embed.BOM)
-        lines = body[len(embed.BOM):].decode("utf-8").splitlines()
+        assert body.startswith(BOM)
+        lines = body[len(BOM):].decode("utf-8").splitlines()
         assert lines[0].split(";") == expected.columns
-        got = pl.read_csv(io.BytesIO(body[len(embed.BOM):]), separator=";",
+        got = pl.read_csv(io.BytesIO(body[len(BOM):]), separator=";",
                           decimal_comma=True, infer_schema=False)
         assert got.height == expected.height > 0
         assert got[key].to_list() == [None if v is None else str(v)
                                       for v in expected[key].to_list()]
-        assert body == embed.csv_bytes(expected)  # every column, every value
+        assert body == csv_bytes(expected)  # every column, every value
 
 
 def plain(text: str) -> str:

@@ -11,7 +11,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from workbench import server
+from workbench import serving
+from workbench.serving import testing
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -107,7 +108,7 @@ def test_template_static_route_serves_only_static_files(wb_server, path):
 
 def test_vega_bundle_is_served_and_cacheable(wb_server):
     con = http.client.HTTPConnection(wb_server.host, wb_server.port, timeout=30)
-    con.request("GET", "/" + server.bundle_url_path())
+    con.request("GET", "/" + serving.bundle_url_path())
     resp = con.getresponse()
     body = resp.read()
     assert resp.status == 200 and len(body) > 500_000
@@ -210,7 +211,7 @@ def test_kernel_websocket_does_not_run_code(tab, wb_server, tmp_path):
 
 def test_kernel_cap_gives_a_norwegian_503(tmp_path, new_project):
     project = new_project(tmp_path, [NOTEBOOKS / "Trivial.ipynb"])
-    with server.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
+    with testing.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
                       data=project / "data", log_path=tmp_path / "serve.log", pool=False,
                       voila_args="--VoilaConfiguration.preheat_kernel=False "
                                  "--CappedKernelManager.max_kernels=1") as srv:

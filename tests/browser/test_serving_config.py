@@ -10,7 +10,9 @@ import polars as pl
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from workbench import embed, server
+from workbench import embed, serving as server
+from workbench.embed import error_guard
+from workbench.dashboards import links
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "tests" / "notebooks"
@@ -38,7 +40,7 @@ def test_config_limits_kernels_and_time(config):
     assert config.VoilaConfiguration.preheat_kernel is True
     assert config.VoilaConfiguration.default_pool_size >= 1
     assert config.VoilaConfiguration.multi_kernel_manager_class == \
-        "workbench.server.CappedKernelManager"
+        "workbench.serving.kernels.CappedKernelManager"
     assert 0 < config.CappedKernelManager.max_kernels <= 64
     assert config.MappingKernelManager.cull_idle_timeout > 0
     assert config.MappingKernelManager.cull_interval > 0
@@ -49,7 +51,7 @@ def test_config_limits_kernels_and_time(config):
 def test_capped_kernel_manager_is_importable_lazily():
     from traitlets.utils.importstring import import_item
 
-    cls = import_item("workbench.server.CappedKernelManager")
+    cls = import_item("workbench.serving.kernels.CappedKernelManager")
     assert cls.class_traits()["max_kernels"].default_value == 16
 
 
@@ -111,9 +113,9 @@ class _Records(logging.Handler):
 @pytest.fixture
 def records():
     handler = _Records()
-    embed.log.addHandler(handler)
+    error_guard.log.addHandler(handler)
     yield handler.records
-    embed.log.removeHandler(handler)
+    error_guard.log.removeHandler(handler)
 
 
 def test_guarded_logs_and_shows_a_message(records):
@@ -182,7 +184,7 @@ def test_traceback_guard_only_in_voila(monkeypatch):
 
 def test_dashboard_links_lists_titles(monkeypatch):
     monkeypatch.setenv("VOILA_BASE_URL", "/")
-    out = embed.dashboard_links(NOTEBOOKS)._repr_html_()
+    out = links.dashboard_links(NOTEBOOKS)._repr_html_()
     assert 'href="/voila/render/Graf.ipynb"' in out and "Budsjettlinjer" in out
     assert "Oversikt.ipynb" not in out
 
