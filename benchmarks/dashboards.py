@@ -181,7 +181,7 @@ def run_config(label: str, voila_args: str, pages: list[tuple[str, str, str]],
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                         args=CHROMIUM_ARGS)
             # One unmeasured visit each, so that the OS page cache is warm for all.
-            for name, notebook, selector in pages:
+            for _name, notebook, selector in pages:
                 measure_page(browser, srv, notebook, selector, 0)
                 srv.wait_idle(timeout=120)
             for i in range(repeat):
@@ -283,8 +283,8 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     summary = summarise(raw)
-    from importlib import metadata
     import subprocess
+    from importlib import metadata
 
     version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout
     chromium = (re.findall(r"\d+\.[\d.]+", version) or ["?"])[0]

@@ -195,7 +195,7 @@ def main() -> None:
     }
     # Each round's pair ran back to back under the same conditions: the median of the
     # paired ratios is less sensitive to load from elsewhere than a ratio of medians.
-    result["round_ratios"] = [b / a for a, b in zip(naive_runs, sched_runs)]
+    result["round_ratios"] = [b / a for a, b in zip(naive_runs, sched_runs, strict=True)]
     result["ratio"] = statistics.median(result["round_ratios"])
     result["ratio_of_medians"] = result["scheduled_s"] / result["naive_s"]
     result["goal_met"] = result["ratio"] <= GOAL

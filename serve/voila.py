@@ -75,7 +75,8 @@ c.VoilaExecutor.cell_timeout_instruction = "Beregningen tok for lang tid og ble 
 # be reachable. (A dashboard that needs an image beside it would add e.g.
 # r"bilder/[^/]+\.png" here; .ipynb and .py stay denied.)
 c.VoilaConfiguration.file_allowlist = []
-c.VoilaConfiguration.file_denylist = [r".*\.(ipynb|py|csv|duckdb|wal|parquet|xlsx|json)", r"(^|.*/)\..*"]
+c.VoilaConfiguration.file_denylist = [r".*\.(ipynb|py|csv|duckdb|wal|parquet|xlsx|json)",
+                                      r"(^|.*/)\..*"]
 
 # Front-end extensions: jupytext's lab extension (if installed) fails to load in Voilà's
 # older JupyterLab code and only logs an error; the preview extension is for JupyterLab.

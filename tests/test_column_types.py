@@ -8,7 +8,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from workbench import catalog, column_types as types, database, describe
+from workbench import catalog, database, describe
+from workbench import column_types as types
 from workbench.catalog import Column, Dataset
 from workbench.errors import ValidationError
 from workbench.validate import land

@@ -27,7 +27,7 @@ def line(db, line_id):
     assert len(res) == 1, f"expected exactly one row for {line_id}, got {len(res)}"
     keys = ("line_key", "parent_id", "budget_year", "kind", "amount_nok", "chapter",
             "post", "period_start", "period_end", "source_id", "confidence", "derived")
-    return dict(zip(keys, res[0]))
+    return dict(zip(keys, res[0], strict=True))
 
 
 # --- key figures --------------------------------------------------------------------

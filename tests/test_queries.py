@@ -37,7 +37,7 @@ def test_every_query_has_a_description_and_runs_with_defaults(db):
 
 def test_budget_breakdown_shows_unspecified_remainder(db):
     df = q(db, "budget_breakdown", year=2024, parent="hto-2024")
-    rows = dict(zip(df["label"], df["amount_nok"]))
+    rows = dict(zip(df["label"], df["amount_nok"], strict=True))
     assert rows["Ikke spesifisert"] == 26_100_000
     assert sum(df["amount_nok"]) == 150_000_000  # parts + remainder = stated total
     assert df.filter(df["unspecified"])["derived"].to_list() == [True]
@@ -119,13 +119,13 @@ def test_survey_scores_on_scale(db):
 
 def test_reconciliation_gaps_match_check(db):
     df = q(db, "reconciliation_gaps", dataset="budget_lines")
-    assert dict(zip(df["subject"], df["gap"]))["hto-2024"] == 26_100_000
+    assert dict(zip(df["subject"], df["gap"], strict=True))["hto-2024"] == 26_100_000
 
 
 def test_key_figures_carry_sources(db):
     df = q(db, "key_figures")
     assert df["source_label"].null_count() == 0
-    assert dict(zip(df["figure_id"], df["value"]))["vft_2024"] == 133_731
+    assert dict(zip(df["figure_id"], df["value"], strict=True))["vft_2024"] == 133_731
 
 
 @pytest.mark.parametrize("name,params,message", [

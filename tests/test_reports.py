@@ -15,9 +15,9 @@ import nbformat
 import pytest
 
 from workbench import cli, reports
-from workbench.reports import export, kernel, pool
 from workbench.builder import build
 from workbench.errors import WorkbenchError
+from workbench.reports import export, kernel, pool
 
 from helpers import ROOT
 
@@ -365,7 +365,7 @@ timeout = 2
 
     pages = [run / r["html"] for r in m["reports"][:2]] + [run / "index.html"]
     infos = check_in_browser(pages)
-    for page, info in zip(pages[:2], infos):
+    for page, info in zip(pages[:2], infos[:2], strict=True):
         assert len(info["charts"]) == svg_outputs(page.with_suffix(".ipynb")) == 2
         assert str(db.resolve()) in info["text"]  # the kernel got the database's absolute path
 

@@ -2,10 +2,10 @@
 
 __version__ = "0.1.0"
 
-from .builder import build, load  # noqa: E402
-from .database import connect  # noqa: E402
-from .errors import Problem, ValidationError, WorkbenchError  # noqa: E402
-from .queries import query  # noqa: E402
+from .builder import build, load
+from .database import connect
+from .errors import Problem, ValidationError, WorkbenchError
+from .queries import query
 
 
 def __getattr__(name: str):

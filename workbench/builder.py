@@ -13,7 +13,8 @@ import duckdb
 
 from . import catalog, database, paths, reconcile
 from .errors import Problem, ValidationError, WorkbenchError
-from .sql import ident as _q, scalar
+from .sql import ident as _q
+from .sql import scalar
 from .validate import land
 
 LOADS_DIR = "loads"
@@ -73,7 +74,7 @@ def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path, *,
     results: list[LoadResult] = []
     problems: list[Problem] = []
     omitted = 0
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     for name in catalog.BUILD_ORDER:
         ds = catalog.DATASETS[name]
         path = data_dir / ds.file_name
@@ -116,7 +117,7 @@ def load(path: str | os.PathLike, dataset: str, *, db: str | os.PathLike | None 
     ds = catalog.get(dataset)
     path = Path(path)
     data_dir, db_path = paths.data_dir(data), paths.db_path(db)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with database.publish(db_path, start_from_existing=True) as con:
         result = _merge(con, path, ds, via="load", when=now, base=Path.cwd(),
                         delimiter=delimiter)

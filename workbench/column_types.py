@@ -16,8 +16,8 @@ as thousands separators (ambiguous), kommunenummer without its leading zero.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import polars as pl
 

@@ -85,7 +85,7 @@ def provenance_view() -> str:
             continue
         key = " || ' / ' || ".join(f"CAST({_q(k)} AS VARCHAR)" for k in ds.key)
 
-        def col(c: str, cast: str = "VARCHAR") -> str:
+        def col(c: str, cast: str = "VARCHAR", ds: catalog.Dataset = ds) -> str:
             return _q(c) if c in ds.column_names else f"CAST(NULL AS {cast})"
 
         parts.append(f"SELECT {_literal(name)} AS dataset, {key} AS row_key, source_id, "

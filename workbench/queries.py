@@ -144,7 +144,8 @@ def connection(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
     try:
         stamp = (os.stat(path).st_ino, os.stat(path).st_mtime_ns)
     except FileNotFoundError:
-        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first")
+        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first") \
+            from None
     with _lock:
         key = str(path.resolve())
         cached = _shared.get(key)

@@ -71,8 +71,9 @@ def sniff(path: Path, delimiter: str | None = None) -> FileInfo:
     if kind == "parquet":
         try:
             schema = pl.read_parquet_schema(path)
-        except Exception as exc:  # polars raises several types for corrupt files
-            raise ValidationError([Problem(name, f"is not a readable Parquet file ({exc})")])
+        except Exception as exc:  # noqa: BLE001 - polars raises several types for corrupt files
+            raise ValidationError([Problem(name, f"is not a readable Parquet file ({exc})")]) \
+                from None
         return FileInfo(path, kind, header=tuple(schema))
     with open(path, "rb") as f:
         head = f.read(_SNIFF_BYTES)
@@ -135,7 +136,7 @@ def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Ragged]]:
     lines: list[int] = []
     for line, vals in records:
         lines.append(line)
-        for h, v in zip(header, vals):
+        for h, v in zip(header, vals, strict=True):
             columns[h].append(v)
     df = pl.DataFrame({h: pl.Series(h, v, dtype=pl.String) for h, v in columns.items()})
     df = df.with_columns(pl.col(h).replace("", None) for h in header)
@@ -165,15 +166,14 @@ def _xlsx_rows(path: Path, header_only: bool = False):
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise ValidationError([Problem(path.name, f"is not a readable .xlsx file ({exc})")])
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
+        raise ValidationError([Problem(path.name, f"is not a readable .xlsx file ({exc})")]) \
+            from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
-    header, header_row = None, 0
-    for header_row, header in enumerate(rows, start=1):
-        if any(v is not None for v in header):
-            break
-    if header is None or not any(v is not None for v in header):
+    header_row, header = next(((n, row) for n, row in enumerate(rows, start=1)
+                               if any(v is not None for v in row)), (0, None))
+    if header is None:
         raise ValidationError([Problem(path.name, "the workbook's first sheet is empty")])
     names = [str(v).strip() if v is not None else "" for v in header]
     while names and not names[-1]:

@@ -12,7 +12,8 @@ import duckdb
 
 from . import catalog
 from .catalog import ChildrenSum, RunningSum, StatedTotals
-from .sql import ident as _q, scalar
+from .sql import ident as _q
+from .sql import scalar
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from . import readers
 from .catalog import Dataset
 from .errors import Problem, ValidationError, cap
 from .readers import LINE
-from .sql import ident as _q, row, scalar
+from .sql import ident as _q
+from .sql import row, scalar
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ def _insert_plain_csv(con: duckdb.DuckDBPyConnection, info: readers.FileInfo,
     exprs = [c.ctype.fast_sql(f"NULLIF({_q(c.name)}, '')") if c.name in info.header
              else "NULL" for c in dataset.columns]
     names = ", ".join(_q(c) for c in dataset.column_names)
-    converted = ", ".join(f"{e} AS {_q(c)}" for e, c in zip(exprs, dataset.column_names))
+    converted = ", ".join(f"{e} AS {_q(c)}"
+                          for e, c in zip(exprs, dataset.column_names, strict=True))
     where = (f" WHERE CASE WHEN {reject_if} THEN error('rejected by a rule') ELSE true END"
              if reject_if else "")
     source, params = readers.csv_relation(info)

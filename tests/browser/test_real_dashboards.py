@@ -62,7 +62,7 @@ class Dashboard:
     srv: object
     log_start: int = 0
 
-    def open(self, notebook: str) -> "Dashboard":
+    def open(self, notebook: str) -> Dashboard:
         self.log_start = len(self.srv.log())
         self.page.goto(self.srv.page(notebook))
         self.wait_drawn()

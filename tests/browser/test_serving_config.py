@@ -10,9 +10,10 @@ import polars as pl
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from workbench import embed, serving as server
-from workbench.embed import error_guard
+from workbench import embed
+from workbench import serving as server
 from workbench.dashboards import links
+from workbench.embed import error_guard
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "tests" / "notebooks"

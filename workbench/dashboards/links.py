@@ -53,7 +53,8 @@ def dashboard_links(folder: str | os.PathLike | None = None,
                 f'{html.escape(intro)}</div>') if intro else ""
         items.append(
             f'<li style="border-bottom:1px solid #e4e7eb;padding:.7rem .2rem">'
-            f'<a href="{prefix}{quote(nb.name)}" target="_self" data-notebook="{html.escape(nb.name)}"'
+            f'<a href="{prefix}{quote(nb.name)}" target="_self" '
+            f'data-notebook="{html.escape(nb.name)}"'
             f' style="font-size:1.15rem;color:#0072B2;text-decoration:none">'
             f'{html.escape(title)}</a>{text}</li>')
     return HTML('<ul class="wb-dashboards" style="list-style:none;padding:0;max-width:48rem">'

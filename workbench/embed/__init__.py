@@ -27,8 +27,15 @@ Typical dashboard cell::
 """
 
 from .download import Download, csv_bytes, download
-from .error_guard import (ERROR_MESSAGE, error_text, guard, guarded, install_traceback_guard,
-                    report_error, show_error)
+from .error_guard import (
+                    ERROR_MESSAGE,
+                    error_text,
+                    guard,
+                    guarded,
+                    install_traceback_guard,
+                    report_error,
+                    show_error,
+)
 from .vega import VegaChart, chart, to_spec
 
 __all__ = ["chart", "VegaChart", "to_spec", "download", "Download", "csv_bytes", "guarded",

@@ -17,7 +17,8 @@ import logging
 import os
 import secrets
 import sys
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 log = logging.getLogger("workbench.dashboard")
 

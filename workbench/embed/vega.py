@@ -68,7 +68,7 @@ def _snapshot_svg(spec: dict[str, Any]) -> str:
 
         svg = vl_convert.vegalite_to_svg(spec, format_locale=norsk.D3_FORMAT_LOCALE,
                                          time_format_locale=norsk.D3_TIME_FORMAT_LOCALE)
-    except Exception:  # noqa: BLE001 — the interactive view will show it anyway
+    except Exception:
         log.debug("no SVG snapshot", exc_info=True)
         return ""
     return svg if len(svg) <= SNAPSHOT_MAX else ""

@@ -32,8 +32,17 @@ from . import pool
 from .execute import Job, Outcome
 from .kernel import kernel_env
 from .parameters import Param, Report, available, find, read, report_folder
-from .runs import (_lock, _new_run_dir, _point_latest, _write, index_html, manifest,
-                   prune, runs, runs_index_html)
+from .runs import (
+    _lock,
+    _new_run_dir,
+    _point_latest,
+    _write,
+    index_html,
+    manifest,
+    prune,
+    runs,
+    runs_index_html,
+)
 from .schedule import DEFAULT_WARM, Config, load_config, output_stem, plan
 
 __all__ = ["Config", "DEFAULT_WARM", "Job", "Outcome", "Param", "Report", "ScheduleRun",

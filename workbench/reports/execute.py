@@ -14,10 +14,11 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import export
 from .kernel import KERNEL_NAME, START_TIMEOUT, Kernel

@@ -15,7 +15,7 @@ import queue
 import shutil
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from . import export
 from .execute import Job, Outcome, _execute
@@ -114,7 +114,7 @@ class _Pool:
                                           error=f"kernel failed: {exc}".splitlines()[0],
                                           start_failure=True)
                         drop()
-                    except Exception as exc:  # noqa: BLE001 - a bug here fails one report
+                    except Exception as exc:
                         log.exception("report %s", job.stem)
                         outcome = Outcome(job, "failed", time.perf_counter() - started,
                                           error=f"{type(exc).__name__}: {exc}")

@@ -219,7 +219,7 @@ def _query_rows(entry: Entry, db: Path) -> list[dict[str, Any]]:
         raise WorkbenchError(f"{entry.name}: params_query failed: {first}") from None
     finally:
         con.close()
-    return [dict(zip(cols, _plain(row))) for row in rows]
+    return [dict(zip(cols, _plain(row), strict=True)) for row in rows]
 
 
 def _plain(row: tuple) -> tuple:

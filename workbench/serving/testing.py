@@ -119,7 +119,7 @@ class Server:
             self._log_file.close()
             self._log_file = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc) -> None:
