@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import duckdb
 
 from . import catalog, database, paths, reconcile
 from .errors import Problem, ValidationError, WorkbenchError
+from .files import atomic_copy
 from .sql import ident as _q
 from .sql import scalar
 from .validate import land
@@ -159,13 +159,8 @@ def _keep_copy(path: Path, dataset: str, digest: str, data_dir: Path,
     if any(p.name.split("--")[1:2] == [digest[:16]] for p in folder.iterdir()):
         return  # identical content is already kept
     stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
-    shutil.copyfile(path, folder / f"{stamp}--{digest[:16]}--{path.name}")
+    # Atomic: `build` replays every file here, so a half-written copy must never exist.
+    atomic_copy(path, folder / f"{stamp}--{digest[:16]}--{path.name}")
 
 
-def summary(db: str | os.PathLike | None = None) -> list[tuple[str, int]]:
-    with database.connect(db) as con:
-        return [(name, scalar(con, f"SELECT count(*) FROM {_q(name)}"))
-                for name in catalog.BUILD_ORDER]
-
-
-__all__ = ["build", "build_into", "load", "summary", "LoadResult", "WorkbenchError"]
+__all__ = ["build", "build_into", "load", "LoadResult", "WorkbenchError"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import time
 import uuid
 from pathlib import Path
@@ -220,3 +221,38 @@ def test_kernel_cap_gives_a_norwegian_503(tmp_path, new_project):
         second, body = request(srv, "GET", "/voila/render/Trivial.ipynb")
         assert second == 503
         assert b"For mange samtidige brukere" in body
+
+
+def test_viewers_cannot_switch_template_or_theme(wb_server):
+    """?template= / ?theme= would let a viewer pick a page that shows more (e.g. Voilà's
+    lab template with its CDN links): the workbench's page is served regardless."""
+    plain_status, plain = request(wb_server, "GET", "/voila/render/Graf.ipynb")
+    status, body = request(wb_server, "GET",
+                           "/voila/render/Graf.ipynb?template=lab&theme=dark")
+    assert plain_status == status == 200
+    for page in (plain, body):
+        assert serving.bundle_url_path().split("?")[0].encode() in page  # our template
+        assert b"cdn.jsdelivr.net" not in page and b"theme-dark.css" not in page
+        assert SECRET_SOURCE not in page
+
+
+def test_a_users_jupyter_config_cannot_loosen_the_settings(tmp_path, new_project):
+    """Voilà reads serve/voila.py only: a voila.json in the user's Jupyter config folder
+    that would send sources and tracebacks to viewers has no effect."""
+    project = new_project(tmp_path, [NOTEBOOKS / "Graf.ipynb", NOTEBOOKS / "Uten_embed.ipynb"])
+    config_dir = tmp_path / "jupyter-config"
+    config_dir.mkdir()
+    (config_dir / "voila.json").write_text(json.dumps({
+        "VoilaConfiguration": {"strip_sources": False, "show_tracebacks": True,
+                               "template": "lab", "file_allowlist": [".*"]},
+        "VoilaExecutor": {"show_tracebacks": True}}))
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(config_dir)}
+    with testing.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
+                       data=project / "data", log_path=tmp_path / "serve.log", pool=False,
+                       env=env, voila_args="--VoilaConfiguration.preheat_kernel=False") as srv:
+        status, body = request(srv, "GET", "/voila/render/Graf.ipynb")
+        assert status == 200 and SECRET_SOURCE not in body
+        status, body = request(srv, "GET", "/voila/render/Uten_embed.ipynb")
+        assert b"HEMMELIG-FEIL-uten-embed" not in body and b"Traceback" not in body
+        status, _ = request(srv, "GET", "/voila/files/Graf.ipynb")
+        assert status == 403

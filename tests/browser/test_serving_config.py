@@ -8,7 +8,6 @@ from pathlib import Path
 import ipywidgets
 import polars as pl
 import pytest
-from traitlets.config.loader import PyFileConfigLoader
 
 from workbench import embed
 from workbench import serving as server
@@ -17,43 +16,6 @@ from workbench.embed import error_guard
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "tests" / "notebooks"
-
-
-@pytest.fixture(scope="module")
-def config():
-    return PyFileConfigLoader("voila.py", path=str(server.SERVE_DIR)).load_config()
-
-
-def test_config_locks_the_viewer_out(config):
-    vc = config.VoilaConfiguration
-    assert vc.strip_sources is True and vc.show_tracebacks is False
-    assert config.VoilaExecutor.show_tracebacks is False
-    assert vc.file_allowlist == []  # nothing of dashboards/ is served as a file
-    assert vc.template == "workbench"
-    assert vc.allow_template_override == "NO" and vc.allow_theme_override == "NO"
-    assert "jupytext" in vc.extension_denylist
-    assert config.Voila.ip == "127.0.0.1" and config.Voila.port_retries == 0
-    csp = config.Voila.tornado_settings["headers"]["Content-Security-Policy"]
-    assert "default-src 'self'" in csp and "connect-src 'self'" in csp
-
-
-def test_config_limits_kernels_and_time(config):
-    assert config.VoilaConfiguration.preheat_kernel is True
-    assert config.VoilaConfiguration.default_pool_size >= 1
-    assert config.VoilaConfiguration.multi_kernel_manager_class == \
-        "workbench.serving.kernels.CappedKernelManager"
-    assert 0 < config.CappedKernelManager.max_kernels <= 64
-    assert config.MappingKernelManager.cull_idle_timeout > 0
-    assert config.MappingKernelManager.cull_interval > 0
-    assert 0 < config.VoilaExecutor.timeout <= 300
-    assert "Feilen er logget" in config.VoilaExecutor.cell_error_instruction
-
-
-def test_capped_kernel_manager_is_importable_lazily():
-    from traitlets.utils.importstring import import_item
-
-    cls = import_item("workbench.serving.kernels.CappedKernelManager")
-    assert cls.class_traits()["max_kernels"].default_value == 16
 
 
 def test_template_has_no_cdn_links():

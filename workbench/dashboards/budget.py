@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from .. import charts, query
+from .. import charts, norsk, query
 from . import widgets as ui
 
 TOP = "(hovedlinjer)"
@@ -12,7 +12,7 @@ TOP = "(hovedlinjer)"
 
 def _parents(year: int) -> list[tuple[str, str]]:
     rows = query("budget_parents", year=year)
-    return [(f"{r['label']} ({ui.nok(r['amount_nok'])})", r["line_id"])
+    return [(f"{r['label']} ({norsk.nok(r['amount_nok'])})", r["line_id"])
             for r in rows.iter_rows(named=True)] + [(TOP, TOP)]
 
 
@@ -45,11 +45,11 @@ def build() -> w.Widget:
         specified = df.filter(~df["unspecified"])
         gap = int(df.filter(df["unspecified"])["amount_nok"].sum())
         cards.show([
-            (ui.nok(int(df["amount_nok"].sum())), "Sum i figuren", ui.source_of(df),
-             ui.any_uncertain(df)),
-            (ui.number(specified.height), "Linjer med beløp i kilden", None, False),
-            (ui.nok(gap) if gap else "0 kr", "Ikke spesifisert i kilden", None, False),
-            (ui.number(int((df["confidence"] != "high").sum())),
+            (norsk.nok(int(df["amount_nok"].sum())), "Sum i figuren", ui.source_of(df),
+             charts.uncertain(df)),
+            (norsk.number(specified.height), "Linjer med beløp i kilden", None, False),
+            (norsk.nok(gap) if gap else "0 kr", "Ikke spesifisert i kilden", None, False),
+            (norsk.number(int((df["confidence"] != "high").sum())),
              "Usikre avlesninger", None, False),
         ])
 

@@ -32,8 +32,8 @@ def build() -> w.Widget:
                 if granted.height else None)
         over = df.filter(df["oversubscription"].is_not_null())
         round_cards.show([
-            (ui.number(int(apps.sum())), f"Søknader {year.value}", ui.source_of(df),
-             ui.any_uncertain(df)),
+            (norsk.number(int(apps.sum())), f"Søknader {year.value}", ui.source_of(df),
+             charts.uncertain(df)),
             (norsk.percent(rate) if rate is not None else "–",
              "Innvilget andel av søknadene (ordninger med tall for begge)", None, False),
             (", ".join(f"{norsk.number(x, 1)}×" for x in over["oversubscription"]) or "–",
@@ -70,8 +70,8 @@ def build() -> w.Widget:
     def show_project_figures(df) -> None:
         total = int(df["amount_nok"].sum())
         project_cards.show([
-            (ui.number(df.height), "Prosjekter", ui.source_of(df), ui.any_uncertain(df)),
-            (ui.nok(total), "Sum av beløpene", None, False),
+            (norsk.number(df.height), "Prosjekter", ui.source_of(df), charts.uncertain(df)),
+            (norsk.nok(total), "Sum av beløpene", None, False),
         ])
 
     def refresh_projects() -> None:

@@ -41,8 +41,8 @@ def build() -> w.Widget:
         worst = df.sort("value").row(0, named=True)
         n = df["n"].drop_nulls()
         cards.show([
-            (ui.number(n[0]) if len(n) else "–", "Svar (n)", ui.source_of(df),
-             ui.any_uncertain(df)),
+            (norsk.number(n[0]) if len(n) else "–", "Svar (n)", ui.source_of(df),
+             charts.uncertain(df)),
             (norsk.number(best["value"], 2), f"Høyest: {best['question']} "
              f"({best['group_name']})", None, best["confidence"] != "high"),
             (norsk.number(worst["value"], 2), f"Lavest: {worst['question']} "

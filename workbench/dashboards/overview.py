@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipywidgets as w
 
-from .. import charts, query
+from .. import charts, norsk, query
 from . import widgets as ui
 
 
@@ -31,7 +31,7 @@ def build() -> w.Widget:
             is_hto = r["figure_id"].startswith("hto_") and r["unit"] == "nok"
             if is_hto and r["year"] != year.value:
                 continue
-            text = ui.nok(r["value"]) if r["unit"] == "nok" else ui.number(r["value"])
+            text = norsk.nok(r["value"]) if r["unit"] == "nok" else norsk.number(r["value"])
             rows.append((text, r["label"], r["source_label"], r["confidence"] != "high"))
         cards.show(rows)
 

@@ -33,7 +33,7 @@ def build() -> w.Widget:
         last = df.sort("year").row(-1, named=True)
         rate = last["annual_growth_rate_since_first"]
         cards.show([
-            (ui.number(last["recipients"]), f"Mottakere {last['year']}",
+            (norsk.number(last["recipients"]), f"Mottakere {last['year']}",
              last["source_label"], last["confidence"] != "high"),
             (norsk.percent(rate, 1) if rate is not None else "–",
              f"Gjennomsnittlig årlig vekst siden {df['year'].min()}", None, False),

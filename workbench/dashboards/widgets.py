@@ -8,7 +8,7 @@ from collections.abc import Callable
 import ipywidgets as w
 import polars as pl
 
-from .. import charts, embed, norsk
+from .. import charts, embed
 
 CSS = """
 <style>
@@ -83,21 +83,9 @@ def heading(text: str) -> w.HTML:
     return w.HTML(f"<h2 style='margin:1.2rem 0 0.3rem'>{html.escape(text)}</h2>")
 
 
-def nok(value) -> str:
-    return norsk.nok(value)
-
-
-def number(value) -> str:
-    return norsk.number(value)
-
-
 def source_of(df: pl.DataFrame) -> str | None:
     labels = [x for x in df["source_label"].unique(maintain_order=True).to_list() if x]
     return "; ".join(labels) or None
-
-
-def any_uncertain(df: pl.DataFrame) -> bool:
-    return charts.uncertain(df)
 
 
 def wire(handler: Callable, *controls: w.ValueWidget, show=None) -> None:

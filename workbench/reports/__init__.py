@@ -28,17 +28,17 @@ from typing import Any
 
 from .. import paths
 from ..errors import WorkbenchError
+from ..files import atomic_write
 from . import pool
 from .execute import Job, Outcome
 from .kernel import kernel_env
 from .parameters import Param, Report, available, find, read, report_folder
 from .runs import (
-    _lock,
-    _new_run_dir,
-    _point_latest,
-    _write,
     index_html,
+    lock_output,
     manifest,
+    new_run_dir,
+    point_latest,
     prune,
     runs,
     runs_index_html,
@@ -118,9 +118,9 @@ def run_schedule(config: str | os.PathLike, *, db: str | os.PathLike | None = No
     output = Path(output).resolve() if output else cfg.output
     workers = workers or cfg.workers or os.cpu_count() or 1
     jobs = plan(cfg, path, only)
-    lock = _lock(output)
+    lock = lock_output(output)
     try:
-        run = _new_run_dir(output)
+        run = new_run_dir(output)
         for j in jobs:
             j.out_dir = run
         started = dt.datetime.now().astimezone()
@@ -138,11 +138,11 @@ def run_schedule(config: str | os.PathLike, *, db: str | os.PathLike | None = No
             "config": str(cfg.path), "database": str(path),
             "workers": min(workers, len(jobs)), "python": sys.executable,
         })
-        _write(run / "manifest.json", json.dumps(m, ensure_ascii=False, indent=2) + "\n")
-        _write(run / "index.html", index_html(m))
-        _point_latest(output, run)
+        atomic_write(run / "manifest.json", json.dumps(m, ensure_ascii=False, indent=2) + "\n")
+        atomic_write(run / "index.html", index_html(m))
+        point_latest(output, run)
         deleted = prune(output, cfg.keep)
-        _write(output / "index.html", runs_index_html(output))
+        atomic_write(output / "index.html", runs_index_html(output))
     finally:
         lock.close()
     return ScheduleRun(run, m, deleted)

@@ -19,6 +19,8 @@ from typing import Any
 
 import nbformat
 
+from ..files import atomic_write
+
 #: Cells with one of these tags are left out of the HTML (kept in the .ipynb).
 REMOVE_CELL_TAGS = {"remove-cell", "remove_cell", "skjul"}
 #: Cells with one of these tags show their input nowhere and their output not at all.
@@ -164,9 +166,7 @@ def write(nb: nbformat.NotebookNode, path: Path, title: str,
           footer: str | None = None) -> Path:
     """Write the page atomically (a reader never sees half a file)."""
     text = to_html(nb, title, footer)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, text)
     return path
 
 

@@ -15,7 +15,7 @@ from ..errors import WorkbenchError
 RUN_ID = re.compile(r"^\d{8}-\d{6}(-\d+)?$")
 
 
-def _new_run_dir(output: Path) -> Path:
+def new_run_dir(output: Path) -> Path:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     run = output / stamp
     n = 1
@@ -26,7 +26,7 @@ def _new_run_dir(output: Path) -> Path:
     return run
 
 
-def _lock(output: Path):
+def lock_output(output: Path):
     output.mkdir(parents=True, exist_ok=True)
     fh = open(output / ".schedule.lock", "w")
     try:
@@ -102,13 +102,7 @@ def runs_index_html(output: Path) -> str:
     return _templates().get_template("runs.html.j2").render(runs=manifests)
 
 
-def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
-def _point_latest(output: Path, run: Path) -> None:
+def point_latest(output: Path, run: Path) -> None:
     link = output / "latest"
     tmp = output / ".latest.tmp"
     try:

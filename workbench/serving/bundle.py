@@ -12,6 +12,8 @@ import os
 from importlib import metadata
 from pathlib import Path
 
+from ..files import atomic_write
+
 TEMPLATE = "workbench"
 
 
@@ -60,7 +62,5 @@ def ensure_bundle() -> Path:
 
     target.parent.mkdir(parents=True, exist_ok=True)
     text = vl_convert.javascript_bundle()
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    atomic_write(target, text)
     return target
