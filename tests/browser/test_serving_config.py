@@ -28,7 +28,7 @@ def test_template_has_no_cdn_links():
 def test_voila_command_and_environment(tmp_path):
     db = tmp_path / "w.duckdb"
     cmd = server.voila_command(tmp_path, "127.0.0.1", 9999)
-    assert cmd[1:3] == ["-m", "voila"]
+    assert cmd[1:3] == ["-m", "workbench.serving.app"]
     assert f"--Voila.config_file_paths={server.SERVE_DIR}" in cmd
     assert "--Voila.ip=127.0.0.1" in cmd and "--Voila.port=9999" in cmd
     env = server.voila_env(db, tmp_path, "127.0.0.1")

@@ -41,8 +41,12 @@ def _is_loopback(host: str) -> bool:
 
 
 def voila_command(dashboards: Path, host: str, port: int) -> list[str]:
-    """The Voilà command line (configuration from serve/voila.py only)."""
-    cmd = [sys.executable, "-m", "voila", str(dashboards),
+    """The Voilà command line (configuration from serve/voila.py only).
+
+    It runs :class:`workbench.serving.app.WorkbenchVoila`: Voilà, with malformed URLs
+    answered 400 instead of 500.
+    """
+    cmd = [sys.executable, "-m", "workbench.serving.app", str(dashboards),
            f"--Voila.config_file_paths={SERVE_DIR}",
            f"--Voila.ip={host}", f"--Voila.port={port}", "--no-browser"]
     extra = os.environ.get("WORKBENCH_VOILA_ARGS")
