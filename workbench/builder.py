@@ -10,14 +10,11 @@ from pathlib import Path
 
 import duckdb
 
-from . import catalog, database, paths, reconcile
+from . import catalog, database, kept_loads, locking, paths, reconcile
 from .errors import Problem, ValidationError, WorkbenchError
-from .files import atomic_copy
 from .sql import ident as _q
 from .sql import scalar
 from .validate import land
-
-LOADS_DIR = "loads"
 
 
 @dataclass(frozen=True)
@@ -56,12 +53,25 @@ def _display_name(path: Path, base: Path) -> str:
         return str(path)
 
 
-def build(data: str | os.PathLike | None = None, db: str | os.PathLike | None = None,
-          ) -> list[LoadResult]:
-    """Validate every dataset in ``data`` (and replay analyst loads) and publish ``db``."""
+def build(data: str | os.PathLike | None = None, db: str | os.PathLike | None = None, *,
+          wait: float | None = None, on_wait=locking.to_stderr) -> list[LoadResult]:
+    """Validate every dataset in ``data`` (and replay analyst loads) and publish ``db``.
+
+    Holds the writer lock (:mod:`workbench.locking`): waits up to ``wait`` seconds for
+    another build or load, telling ``on_wait``.
+    """
     data_dir, db_path = paths.data_dir(data), paths.db_path(db)
-    with database.publish(db_path, start_from_existing=False) as con:
-        return build_into(con, data_dir)
+    with locking.writer_lock(db_path, what="bygging av databasen", wait=wait,
+                             on_wait=on_wait):
+        _clear_after_killed_writers(db_path, data_dir)
+        with database.publish(db_path, start_from_existing=False) as con:
+            return build_into(con, data_dir)
+
+
+def _clear_after_killed_writers(db: Path, data_dir: Path) -> None:
+    """With the lock held: no half-built database or half-kept copy stays behind."""
+    locking.remove_stale(db)
+    kept_loads.recover(data_dir, db)
 
 
 def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path, *,
@@ -96,8 +106,7 @@ def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path, *,
     if problems:
         raise ValidationError(problems, omitted)
     # Replayed in the order they were loaded (the file names start with a timestamp).
-    kept = (data_dir / LOADS_DIR).glob("*/*") if replay_loads else []
-    for path in sorted(kept, key=lambda p: p.name):
+    for path in kept_loads.kept(data_dir) if replay_loads else []:
         ds = catalog.get(path.parent.name)
         results.append(_merge(con, path, ds, via="build (replayed load)", when=now,
                               base=data_dir.parent))
@@ -107,23 +116,37 @@ def build_into(con: duckdb.DuckDBPyConnection, data_dir: Path, *,
 
 def load(path: str | os.PathLike, dataset: str, *, db: str | os.PathLike | None = None,
          data: str | os.PathLike | None = None, delimiter: str | None = None,
-         keep: bool = True) -> LoadResult:
+         keep: bool = True, wait: float | None = None,
+         on_wait=locking.to_stderr) -> LoadResult:
     """Validate an analyst's file and merge it into the published database.
 
     Rows replace existing rows with the same key; loading the same content twice
     changes nothing. A copy of the file is kept in ``data/loads/DATASET/`` (unless
-    ``keep`` is false) so that ``workbench build`` replays it.
+    ``keep`` is false) so that ``workbench build`` replays it. Holds the writer lock
+    (:mod:`workbench.locking`) from before the database is read until the copy is kept,
+    so two loads at once both land, one after the other.
     """
     ds = catalog.get(dataset)
     path = Path(path)
     data_dir, db_path = paths.data_dir(data), paths.db_path(db)
-    now = dt.datetime.now(dt.UTC)
-    with database.publish(db_path, start_from_existing=True) as con:
-        result = _merge(con, path, ds, via="load", when=now, base=Path.cwd(),
-                        delimiter=delimiter)
-        reconcile.store(con)
-    if keep:
-        _keep_copy(path, ds.name, result.sha256, data_dir, now)
+    with locking.writer_lock(db_path, what=f"lasting av {path.name}", wait=wait,
+                             on_wait=on_wait):
+        _clear_after_killed_writers(db_path, data_dir)
+        now = dt.datetime.now(dt.UTC)
+        pending = None
+        try:
+            with database.publish(db_path, start_from_existing=True) as con:
+                result = _merge(con, path, ds, via="load", when=now, base=Path.cwd(),
+                                delimiter=delimiter)
+                reconcile.store(con)
+                if keep:  # staged before the swap, committed after it (see kept_loads)
+                    pending = kept_loads.stage(path, ds.name, result.sha256, data_dir, now)
+        except BaseException:
+            if pending is not None:
+                kept_loads.discard(pending)
+            raise
+        if pending is not None:
+            kept_loads.commit(pending)
     return result
 
 
@@ -150,17 +173,6 @@ def _merge(con, path: Path, ds: catalog.Dataset, *, via: str, when: dt.datetime,
                         landed.fast)
     _log(con, result, via, when)
     return result
-
-
-def _keep_copy(path: Path, dataset: str, digest: str, data_dir: Path,
-               when: dt.datetime) -> None:
-    folder = data_dir / LOADS_DIR / dataset
-    folder.mkdir(parents=True, exist_ok=True)
-    if any(p.name.split("--")[1:2] == [digest[:16]] for p in folder.iterdir()):
-        return  # identical content is already kept
-    stamp = when.strftime("%Y%m%dT%H%M%S%fZ")
-    # Atomic: `build` replays every file here, so a half-written copy must never exist.
-    atomic_copy(path, folder / f"{stamp}--{digest[:16]}--{path.name}")
 
 
 __all__ = ["build", "build_into", "load", "LoadResult", "WorkbenchError"]

@@ -10,13 +10,13 @@ import signal
 import sys
 
 from . import __version__, params
-from .errors import ValidationError, WorkbenchError
+from .errors import ValidationError, WorkbenchError, printable
 
 
 def _cmd_build(args) -> int:
     from . import builder, paths
 
-    results = builder.build(args.data, args.db)
+    results = builder.build(args.data, args.db, wait=args.wait)
     total = sum(r.rows for r in results)
     print(f"Published {paths.db_path(args.db)}: {len(results)} files, {total} rows")
     for r in results:
@@ -54,7 +54,7 @@ def _cmd_load(args) -> int:
     from . import builder
 
     r = builder.load(args.path, args.dataset, db=args.db, data=args.data,
-                     delimiter=args.delimiter, keep=not args.no_keep)
+                     delimiter=args.delimiter, keep=not args.no_keep, wait=args.wait)
     print(f"Loaded {r.rows} rows from {r.file} into {r.dataset} (sha256:{r.sha256[:12]})")
     return 0
 
@@ -185,8 +185,12 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--db", help="database file (default: $WORKBENCH_DB or "
                                      "data/warehouse.duckdb)")
     common.add_argument("--data", help="data folder (default: $WORKBENCH_DATA or data/)")
+    writer = argparse.ArgumentParser(add_help=False)
+    writer.add_argument("--wait", type=float, metavar="SECONDS",
+                        help="how long to wait for another build or load to finish "
+                             "(default: $WORKBENCH_LOCK_WAIT or 300)")
     sub = p.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("build", parents=[common],
+    s = sub.add_parser("build", parents=[common, writer],
                        help="validate every dataset and publish the database")
     s.set_defaults(func=_cmd_build)
     s = sub.add_parser("check", parents=[common],
@@ -198,7 +202,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("dataset", nargs="?")
     s.add_argument("--markdown", action="store_true", help="the docs/ page")
     s.set_defaults(func=_cmd_describe)
-    s = sub.add_parser("load", parents=[common], help="validate and add a file")
+    s = sub.add_parser("load", parents=[common, writer], help="validate and add a file")
     s.add_argument("path")
     s.add_argument("--dataset", required=True)
     s.add_argument("--delimiter", help="CSV delimiter (default: detected)")
@@ -258,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"workbench: {n} problem(s) found; nothing was changed.", file=sys.stderr)
         return 1
     except WorkbenchError as exc:
-        print(f"workbench: {exc}", file=sys.stderr)
+        print(f"workbench: {printable(str(exc))}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # `workbench query ... | head` closed the pipe: not an error worth a traceback.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # How many problems of one kind (same column and message) are listed before the rest
 # are summarised as a count: a 5-million-row file with a wrong column should not print
 # 5 million lines.
 MAX_PER_KIND = 20
+# How many unexpected or missing header columns are named before «… og N til».
+MAX_HEADER_NAMES = 10
 
 
 @dataclass(frozen=True)
@@ -26,12 +29,26 @@ class Problem:
         text = self.message
         if self.value is not None:
             text = f"{_quote(self.value)} {self.message}"
-        return ": ".join(parts + [text])
+        return printable(": ".join(parts + [text]))
 
 
 def _quote(value: str) -> str:
-    shown = value if len(value) <= 60 else value[:57] + "..."
-    return '"' + shown.replace('"', '\\"') + '"'
+    return '"' + shorten(value).replace('"', '\\"') + '"'
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """At most ``limit`` characters of ``text`` (a 50 MB value is shown by its start)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\x00``, ``\\x1b``): a message must not
+    ring the terminal's bell, move its cursor or change its colours."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
+                        else f"\\u{ord(m.group()):04x}", text.replace("\t", "\\t"))
 
 
 class WorkbenchError(Exception):

@@ -27,7 +27,7 @@ _SNIFF_BYTES = 1 << 16
 class FileInfo:
     path: Path
     kind: str  # csv | xlsx | parquet
-    encoding: str | None = None  # utf-8 | utf-8-sig | cp1252 (csv only)
+    encoding: str | None = None  # utf-8 | utf-8-sig | utf-16[-le|-be] | cp1252 (csv only)
     delimiter: str | None = None
     header: tuple[str, ...] = ()
 
@@ -42,11 +42,67 @@ def kind_of(path: Path) -> str:
         return "xlsx"
     if suffix in (".parquet", ".pq"):
         return "parquet"
+    if suffix == ".xls":
+        raise ValidationError([Problem(path.name, "is an old Excel .xls file, which is not "
+                                                  "read: save it as .xlsx or as CSV")])
     return "csv"
 
 
+_UTF32_BOMS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")
+
+
+def encoding_of(head: bytes) -> str | None:
+    """The UTF-16 variant of text that is UTF-16 (with or without a BOM), else None.
+
+    Without a BOM, UTF-16 text of Latin letters has a NUL in every other byte: a NUL at
+    most odd offsets is little-endian, at most even offsets big-endian.
+    """
+    if head.startswith(b"\xff\xfe") and not head.startswith(_UTF32_BOMS[0]):
+        return "utf-16"
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16"
+    sample = head[:4096] if len(head) % 2 == 0 else head[:4095]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    odd = sum(1 for i in range(1, len(sample), 2) if sample[i] == 0)
+    even = sum(1 for i in range(0, len(sample), 2) if sample[i] == 0)
+    if odd > 0.6 * pairs and even < 0.1 * pairs:
+        return "utf-16-le"
+    if even > 0.6 * pairs and odd < 0.1 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _refuse_binary(name: str, head: bytes) -> None:
+    """Files that are not text at all get one clear line instead of a garbled header."""
+    if head.startswith(_UTF32_BOMS):
+        raise ValidationError([Problem(name, "is UTF-32 text, which is not read: save it "
+                                             "as UTF-8 (or UTF-16, or Windows-1252)")])
+    if head.startswith(b"PK\x03\x04"):
+        raise ValidationError([Problem(name, "is a zip archive (an Excel workbook?), not "
+                                             "CSV text: name it .xlsx if it is a workbook")])
+    if head.startswith(b"PAR1"):
+        raise ValidationError([Problem(name, "is a Parquet file, not CSV text: name it "
+                                             ".parquet")])
+    if head.startswith(b"%PDF"):
+        raise ValidationError([Problem(name, "is a PDF document, not CSV text")])
+    sample = head[:8192]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
+    # A stray NUL in a text file is reported on its line; many control bytes mean binary.
+    if (b"\x00" in sample and controls >= 8 and controls > 0.01 * len(sample)
+            or controls > max(8, 0.1 * len(sample))):
+        raise ValidationError([Problem(name, "is not a text file (it contains binary data); "
+                                             "expected CSV text, .xlsx or .parquet")])
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (BOM stripped) if valid, else Windows-1252."""
+    """Text and encoding name: UTF-16 when it is that, UTF-8 (BOM stripped) if valid,
+    else Windows-1252."""
+    utf16 = encoding_of(data)
+    if utf16:
+        text = data.decode(utf16, errors="replace")
+        return text.removeprefix("\ufeff"), utf16
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8"), "utf-8-sig"
@@ -77,12 +133,17 @@ def sniff(path: Path, delimiter: str | None = None) -> FileInfo:
         return FileInfo(path, kind, header=tuple(schema))
     with open(path, "rb") as f:
         head = f.read(_SNIFF_BYTES)
-    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+    utf16 = encoding_of(head)
+    if utf16:  # only the header line is needed here: drop a half character at the end
+        text, encoding = decode(head[: len(head) // 2 * 2])
+    if not (text.strip() if utf16 else head.strip(b"\xef\xbb\xbf \t\r\n")):
         raise ValidationError([Problem(name, "the file is empty (expected a header line "
                                               "and data rows)")])
-    # Cut at the last complete line so a multi-byte character is not split.
-    cut = head.rfind(b"\n")
-    text, encoding = decode(head if cut < 0 else head[: cut + 1])
+    if not utf16:
+        _refuse_binary(name, head)
+        # Cut at the last complete line so a multi-byte character is not split.
+        cut = head.rfind(b"\n")
+        text, encoding = decode(head if cut < 0 else head[: cut + 1])
     if encoding == "utf-8" and len(head) == _SNIFF_BYTES:
         encoding = "utf-8?"  # the rest of the file is checked when it is read
     first = text.splitlines()[0] if text else ""
@@ -124,7 +185,11 @@ def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Ragged]]:
         records = [(line, vals) for line, vals in rows]
         ragged: list[Ragged] = []
     elif info.kind == "parquet":
-        df = pl.read_parquet(info.path)
+        try:
+            df = pl.read_parquet(info.path)
+        except Exception as exc:  # noqa: BLE001 - polars raises several types for corrupt files
+            raise ValidationError([Problem(info.name, f"is not a readable Parquet file "
+                                                      f"({exc})")]) from None
         df = df.select(pl.col(c).cast(pl.String) for c in df.columns)
         df = df.with_columns(pl.col(c).replace("", None) for c in df.columns)
         # Parquet has no lines; row numbers count data rows from 1.
@@ -144,6 +209,9 @@ def read_text_table(info: FileInfo) -> tuple[pl.DataFrame, list[Ragged]]:
 
 
 def _csv_records(info: FileInfo, text: str):
+    # Python's csv module refuses fields over 128 KiB by default; a file with a huge
+    # field must get a message about its value, not a traceback.
+    csv.field_size_limit(2**31 - 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=info.delimiter)
     header = [h.strip() for h in next(reader)]
     records, ragged = [], []
@@ -164,6 +232,12 @@ def _xlsx_rows(path: Path, header_only: bool = False):
     """Header, then (row number, cell texts) of the first worksheet."""
     import openpyxl  # imported here: only Excel files need it
 
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != b"PK\x03\x04":  # every .xlsx is a zip archive
+        raise ValidationError([Problem(path.name, "is not an Excel .xlsx file: it is not a "
+                                       "zip archive (a CSV file renamed .xlsx? Then name it "
+                                       ".csv)")])
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file

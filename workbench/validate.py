@@ -16,7 +16,7 @@ import polars as pl
 
 from . import readers
 from .catalog import Dataset
-from .errors import Problem, ValidationError, cap
+from .errors import MAX_HEADER_NAMES, Problem, ValidationError, cap, shorten
 from .readers import LINE
 from .sql import ident as _q
 from .sql import row, scalar
@@ -50,6 +50,10 @@ def row_checks(dataset: Dataset) -> list[Check]:
         if col.max is not None:
             checks.append(Check(col.name, f"is above the maximum {_num(col.max)}",
                                 f"{c} > {col.max}", shown))
+        if not col.ctype.converts:  # text as written, but never a NUL byte
+            checks.append(Check(col.name, "contains a NUL byte (\\x00): the file may be "
+                                          "damaged or not text", f"contains({c}, chr(0))",
+                                shown))
         pattern = col.effective_pattern
         if pattern:
             sql_pattern = pattern.strip("^$").replace("'", "''")
@@ -67,29 +71,36 @@ def _num(x: float) -> str:
 
 
 def check_header(info: readers.FileInfo, dataset: Dataset) -> None:
-    """Missing, unexpected and repeated columns, all reported at once."""
+    """Missing, unexpected and repeated columns, all reported at once.
+
+    A header with thousands of wrong names lists the first :data:`MAX_HEADER_NAMES` of
+    each kind, then «… og N til».
+    """
     expected = dataset.column_names
-    problems: list[Problem] = []
+    listed = ", ".join(expected)
     seen: set[str] = set()
+    repeated: list[str] = []
     for h in info.header:
         if h in seen:
-            problems.append(Problem(info.name, f"column {h!r} appears twice in the header",
-                                    line=1))
+            repeated.append(h)
         seen.add(h)
-    missing = [c for c in expected if c not in seen]
+    missing = [c for c in expected if c not in seen and dataset.column(c).required]
     extra = [h for h in info.header if h not in expected]
     if missing and len(info.header) == 1 and info.kind == "csv":
         # Listing every column as missing would bury the one real cause.
         raise ValidationError([Problem(
-            info.name, f"the header has a single column {info.header[0]!r}: wrong "
+            info.name, f"the header has a single column {shorten(info.header[0])!r}: wrong "
             f"delimiter? Use comma or semicolon, or pass --delimiter", line=1)])
-    for c in missing:
-        if dataset.column(c).required:
-            problems.append(Problem(info.name, f"missing column {c!r} (expected columns: "
-                                               f"{', '.join(expected)})", line=1))
-    for h in extra:
-        problems.append(Problem(info.name, f"unexpected column {h!r} (expected columns: "
-                                           f"{', '.join(expected)})", line=1))
+    problems: list[Problem] = []
+    for names, message in ((repeated, "column {!r} appears twice in the header"),
+                           (missing, "missing column {!r} (expected columns: " + listed + ")"),
+                           (extra, "unexpected column {!r} (expected columns: " + listed
+                            + ")")):
+        problems += [Problem(info.name, message.format(shorten(n)), line=1)
+                     for n in names[:MAX_HEADER_NAMES]]
+        if len(names) > MAX_HEADER_NAMES:
+            problems.append(Problem(info.name, f"… og {len(names) - MAX_HEADER_NAMES} til",
+                                    line=1))
     if problems:
         raise ValidationError(problems)
 
@@ -142,7 +153,7 @@ def land(con: duckdb.DuckDBPyConnection, path: Path, dataset: Dataset, table: st
     info = readers.sniff(path, delimiter)
     check_header(info, dataset)
     refs = _reference_relations(dataset, table, references or {})
-    if info.kind == "csv" and info.encoding != "cp1252":
+    if info.kind == "csv" and info.encoding in ("utf-8", "utf-8-sig", "utf-8?"):
         # Row rules and references to other tables are checked while the file streams
         # in; self-references and key uniqueness need the whole file, afterwards.
         streamed = {c: rel for c, rel in refs.items() if "{self}" not in rel}
