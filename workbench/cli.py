@@ -69,7 +69,9 @@ def _cmd_query(args) -> int:
         return 0
     df = queries.run(args.name, params.split(args.param), from_text=True, db=args.db)
     if args.format == "csv":
-        print(df.write_csv(), end="")
+        from . import csv_export
+
+        print(csv_export.to_csv(df), end="")
     elif args.format == "json":
         print(json.dumps(df.to_dicts(), ensure_ascii=False, default=str, indent=2))
     else:

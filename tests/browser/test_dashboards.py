@@ -8,6 +8,10 @@ import duckdb
 import pytest
 
 from workbench import embed
+from workbench.builder import build, load
+from workbench.serving import testing
+
+from .conftest import NOTEBOOKS, open_tab
 
 pytestmark = pytest.mark.slow
 
@@ -139,3 +143,38 @@ def test_landing_page_links_every_dashboard(tab, wb_server):
     assert "Budsjettlinjer" in page.locator(".wb-dashboards").inner_text()  # titles
     page.click("text=Budsjettlinjer")
     rendered(page, 1)
+
+
+def test_a_downloaded_file_carries_no_formulas(browser, new_project, tmp_path):
+    """Cells such as =HYPERLINK(…) are stored as read, and «Last ned data» writes them
+    with a leading apostrophe so that Excel shows text instead of running a formula."""
+    project = new_project(tmp_path, [NOTEBOOKS / "Graf.ipynb"])
+    db = project / "data" / "warehouse.duckdb"
+    build(project / "data", db)
+    hostile = tmp_path / "formler.csv"
+    header = ("line_id,line_key,parent_id,budget_year,label,chapter,post,kind,amount_nok,"
+              "period_start,period_end,source_id,locator,confidence,derived,note")
+    rows = [(f"formel-{i},formel-{i},,2024,\"{label}\",,,appropriation,{i + 1}000,,,"
+             "ehr-2023-12-s31,test,high,false,test")
+            for i, label in enumerate(['=HYPERLINK(""http://evil.example"",""klikk"")',
+                                       "@SUM(A1)", "-2+3", "+cmd|calc"])]
+    hostile.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    load(hostile, "budget_lines", db=db, data=project / "data", keep=False)
+    with testing.start(project / "dashboards", db=db, data=project / "data",
+                       log_path=tmp_path / "serve.log", pool=False,
+                       voila_args="--VoilaConfiguration.preheat_kernel=False") as srv, \
+            open_tab(browser) as tab:
+        page = tab.page
+        page.goto(srv.page("Graf.ipynb"))
+        rendered(page, 1)
+        with page.expect_download() as info:
+            page.click(".wb-download")
+        text = open(info.value.path(), "rb").read().decode("utf-8-sig")
+    got = {line.split(";", 1)[0]: line for line in text.splitlines()[1:]}
+    assert got["formel-0"] == 'formel-0;"\'=HYPERLINK(""http://evil.example"",""klikk"")";1000'
+    assert got["formel-1"] == "formel-1;'@SUM(A1);2000"
+    assert got["formel-2"] == "formel-2;'-2+3;3000"
+    assert got["formel-3"] == "formel-3;'+cmd|calc;4000"
+    with duckdb.connect(str(db), read_only=True) as con:  # stored as read
+        assert con.execute("SELECT label FROM budget_lines WHERE line_id = 'formel-2'"
+                           ).fetchall() == [("-2+3",)]

@@ -13,20 +13,21 @@ from pathlib import Path
 import anywidget
 import traitlets
 
-from .. import norsk
+from .. import csv_export, norsk
+from ..csv_export import BOM
 from .error_guard import error_text, report_error
 
 HERE = Path(__file__).parent
-BOM = b"\xef\xbb\xbf"
 
 
 def csv_bytes(df, *, separator: str = ";", decimal_comma: bool = True) -> bytes:
     """``df`` as CSV bytes: UTF-8 with BOM, ``;`` between fields, ``3,5`` for decimals.
 
     That is what Excel with Norwegian settings opens as columns, with æøå intact, and
-    what ``workbench load`` reads back.
+    what ``workbench load`` reads back. Text that a spreadsheet would run as a formula
+    gets a leading ``'`` (:mod:`workbench.csv_export`).
     """
-    text = df.write_csv(separator=separator, decimal_comma=decimal_comma)
+    text = csv_export.to_csv(df, separator=separator, decimal_comma=decimal_comma)
     return BOM + text.encode("utf-8")
 
 

@@ -1,0 +1,50 @@
+"""Every CSV the workbench writes for people: cells that cannot run as formulas.
+
+A spreadsheet treats a cell that begins with ``=``, ``+``, ``-`` or ``@`` (and, in some
+programs, a tab or a carriage return) as a formula: ``=HYPERLINK("http://…")`` in a
+downloaded file becomes a live link, ``+cmd|…`` worse. Following OWASP's guidance on CSV
+injection, such text cells get a leading ``'``, which spreadsheets read as "this is
+text" and do not show. Numbers stay numbers: numeric columns are never touched, and a
+text cell that is a plain number (``-1500``, ``-12,5``) is left as it is. The data in the
+database is stored as it was read; only the exported file is changed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BOM = b"\xef\xbb\xbf"
+_PLAIN_NUMBER = (r"^[+-]?(?:[0-9]+|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+)"
+                 r"(?:[.,][0-9]+)?$")
+
+
+def neutralise_text(value: str | None) -> str | None:
+    """One cell's text as it is written to a CSV file."""
+    if value and value.startswith(FORMULA_START) and not re.match(_PLAIN_NUMBER, value):
+        return "'" + value
+    return value
+
+
+def neutralise(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with every text cell that a spreadsheet would run as a formula prefixed."""
+    exprs = []
+    for name, dtype in df.schema.items():
+        if dtype == pl.String:
+            col = pl.col(name)
+            risky = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(_PLAIN_NUMBER)
+            exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
+    return df.with_columns(exprs) if exprs else df
+
+
+def to_csv(df: pl.DataFrame, *, separator: str = ",", decimal_comma: bool = False) -> str:
+    """CSV text of ``df`` with formulas neutralised."""
+    return neutralise(df).write_csv(separator=separator, decimal_comma=decimal_comma)
+
+
+def for_excel(df: pl.DataFrame) -> bytes:
+    """What Excel with Norwegian settings opens as columns, with æøå intact: UTF-8 with
+    BOM, ``;`` between fields, decimal comma; formulas neutralised."""
+    return BOM + to_csv(df, separator=";", decimal_comma=True).encode("utf-8")
