@@ -245,6 +245,7 @@ def test_killed_at_any_moment_nothing_is_lost(base, tmp_path):
             assert len(kept_loads.kept(project / "data")) == 2  # with the SSB source
             rc, _, err = finish(workbench(project, "build"))
             assert rc == 0 and counts(project) == expected, err
+    print(f"\n{KILL_TRIALS} kill trials: {outcomes}")
     assert outcomes["unchanged"] and outcomes["published"], outcomes
 
 
