@@ -22,7 +22,7 @@ CONFIDENCE = ("high", "medium", "low")
 MAX_QUOTE_WORDS = 20
 _SPACED_DIGITS = re.compile(r"^\W*([0-9](?: [0-9]){2,5})\W*$")
 _AGENDA_ROW = re.compile(r"^\s*[0-9]{1,3}/[0-9]{2}\b.*\b(?:godkjenning|dr[øo]fting|orientering|"
-                         r"vedtak|anbefaling|beslutning)\W*$", re.I)
+                         r"vedtak|anbefaling|beslutning)\W*$", re.IGNORECASE)
 _HHMM = re.compile(r"(?<![0-9.,])(?:[01][0-9]|2[0-3])[0-5][0-9](?![0-9.,])")
 
 
@@ -143,6 +143,8 @@ def _figures(doc: Document, infos: list[LineInfo], line_spans: list[list]):
                       table_note=info.table_note, number_list=_number_list(text))
         if tabbed:
             figs = _columns(info, figs)
+        elif figs and idx + 1 < len(infos):
+            figs[-1] = _unit_on_next_line(text, figs[-1], infos[idx + 1], info)
         if info.page_number and figs and _bare_int(figs[-1]):
             figs = figs[:-1]
         if info.table_scale and len(figs) >= 2 and not tabbed:
@@ -153,6 +155,25 @@ def _figures(doc: Document, infos: list[LineInfo], line_spans: list[list]):
                                             and re.fullmatch(r"[0-9]", f.raw))]
         for fig in figs:
             yield idx, fig
+
+
+def _unit_on_next_line(text: str, fig: Figure, nxt: LineInfo, info: LineInfo) -> Figure:
+    """«… satt av 68,3 millioner / kroner til ordningen»: a figure at the end of a
+    wrapped line takes its unit from the start of the next line."""
+    if text[fig.end:].strip(" .,:;)") or nxt.block != info.block or not nxt.line.text.strip():
+        return fig
+    head = " ".join(nxt.line.text.split()[:2])
+    joined = text.rstrip() + " " + head
+    again = [f for f in F.find(joined, nonfigures.spans(joined)) if f.start == fig.start]
+    if not again or again[0].end <= len(text.rstrip()) or again[0].unit == fig.unit and \
+            again[0].penalty >= fig.penalty:
+        return fig
+    better = again[0]
+    better.raw = fig.raw
+    better.end = fig.end
+    better.notes = [n for n in better.notes] + [
+        f"enheten står på neste linje («{head.split()[0]}»)"]
+    return better
 
 
 def _number_list(text: str) -> bool:
@@ -261,9 +282,13 @@ def _proposal(doc: Document, infos: list[LineInfo], idx: int, fig: Figure,
         key=guess.slug(lab), group=guess.group(ds),
         measure=guess.measure(ds, fig, context, text), extra=guess.extra(ds, fig, info, text),
         source_id=sak_sources.get(info.sak) or sak_sources.get(None) or "",
-        locator=_where(doc, info), raw=fig.raw)
+        locator=_where(doc, info), raw=fig.raw, document=doc.name)
+    if ds in ("grant_rounds", "grant_projects"):
+        p.group = guess.programme(f"{info.sak_title or ''} {context}",
+                                  known.programmes() if known else [])
     if known is not None:
-        hits = known.match(fig.value, fig.unit, ids or None)
+        hits = known.match(fig.value, fig.unit, ids or None, dataset=p.dataset,
+                           year=p.year)
         if hits:
             p.known = " | ".join(h.ref for h in hits[:3])
             if len(hits) == 1:

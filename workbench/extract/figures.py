@@ -10,6 +10,7 @@ Norwegian notes on how it was read, and how many confidence steps the reading co
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -46,15 +47,15 @@ _AFTER = re.compile(
     rf"{_SP}*(?:(?P<pct>%-?poeng|%|prosentpoeng|prosent|pst\.?|percent|per{_SP}cent)"
     rf"|(?P<scale>mrd\.?|milliard(?:er)?|mia\.?|mill\.?|millioner|million(?:er|s)?|mnok"
     rf"|tusen|billion|thousand)(?:{_SP}*(?P<cur1>{_CURRENCY}))?"
-    rf"|(?P<cur2>{_CURRENCY}))(?![{_L}])", re.I)
+    rf"|(?P<cur2>{_CURRENCY}))(?![{_L}])", re.IGNORECASE)
 _BEFORE_CURRENCY = re.compile(rf"(?:^|(?<=[^{_L}]))(?P<cur>kr\.?|NOK|EUR|USD|€|\$){_SP}*$",
-                              re.I)
+                              re.IGNORECASE)
 _OCR_DECIMAL = re.compile(rf",{_SP}([0-9]{{1,2}})(?={_SP}*(?:mill|mrd|milliard|million))",
-                          re.I)
+                          re.IGNORECASE)
 _APPROX = re.compile(rf"(?:\bca\.?|\bcirka|\bomtrent|\bom{_SP}lag|\brundt|~|\banslagsvis"
                      rf"|\bdrøyt|\bnesten|\bi{_SP}underkant{_SP}av|\bi{_SP}overkant{_SP}av)"
-                     rf"{_SP}*$", re.I)
-_LOWER_BOUND = re.compile(rf"(?:\bover|\bminst|\bmer{_SP}enn|\bflere{_SP}enn){_SP}*$", re.I)
+                     rf"{_SP}*$", re.IGNORECASE)
+_LOWER_BOUND = re.compile(rf"(?:\bover|\bminst|\bmer{_SP}enn|\bflere{_SP}enn){_SP}*$", re.IGNORECASE)
 _RANGE_DASH = re.compile(rf"^{_SP}*[-\u2010-\u2015\u2212]{_SP}*$")
 _JUNK = set("_|[]{}=~^¢©®")
 # Nouns after «millioner» that make it a count, not kroner («1,5 millioner nordmenn»).
@@ -62,21 +63,21 @@ _COUNT_NOUNS = re.compile(
     r"(?:personer|nordmenn|innbyggere|brukere|pasienter|mennesker|eldre|ansatte|besøk|"
     r"konsultasjoner|meldinger|oppslag|dokumenter|resepter|innlogginger|kommuner|"
     r"henvendelser|timer|årsverk|elever|barn|mottakere|deltakere|brukarar|people|users|"
-    r"visits|downloads|nedlastinger|samtaler|journaler|tilfeller|[a-zæøå]+ere)\b", re.I)
+    r"visits|downloads|nedlastinger|samtaler|journaler|tilfeller|[a-zæøå]+ere)\b", re.IGNORECASE)
 
 NUMBER_WORDS = {"én": 1, "ett": 1, "to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6,
                 "sju": 7, "syv": 7, "åtte": 8, "ni": 9, "ti": 10, "elleve": 11, "tolv": 12,
                 "femten": 15, "tjue": 20, "hundre": 100}
 _WORD = re.compile(rf"(?<![{_L}])(?P<w>{'|'.join(NUMBER_WORDS)})(?={_SP}+(?P<next>[{_L}]+))",
-                   re.I)
+                   re.IGNORECASE)
 _WORD_STOP = {"eller", "og", "av", "til", "om", "annen", "annet", "andre", "gang", "ganger",
               "sammen", "ganske", "i", "på", "pa", "for", "med", "fra", "som", "er", "var",
               "the", "be", "an", "a", "of", "this", "that", "in", "is", "and", "health",
               "medical", "article", "ensure", "launch", "manipulate", "du", "vi", "de",
               "jeg", "seg", "sitt", "sin", "hver", "dem"}
-_ENGLISH = re.compile(r"\b(?:the|and|of|is|are|be|with|that|this|shall|which|from)\b", re.I)
+_ENGLISH = re.compile(r"\b(?:the|and|of|is|are|be|with|that|this|shall|which|from)\b", re.IGNORECASE)
 _DURATION_WORD = re.compile(r"(?:år|ar|års|årene|året|måneder|mnd|uker|uke|dager|døgn|"
-                            r"timer|minutter|sekunder)$", re.I)
+                            r"timer|minutter|sekunder)$", re.IGNORECASE)
 
 
 @dataclass
@@ -182,7 +183,7 @@ def _read(text: str, m: re.Match, table_scale: int | None, table_note: str
             noun = re.match(rf"{_SP}*([{_L}]+)", rest)
             if noun and _COUNT_NOUNS.fullmatch(noun.group(1)):
                 unit = COUNT
-            elif _ENGLISH.search(text) and re.search(r"euro|€|eur\b", text, re.I):
+            elif _ENGLISH.search(text) and re.search(r"euro|€|eur\b", text, re.IGNORECASE):
                 unit = OTHER
                 notes.append("beløp i euro (valuta antatt fra linjen)")
                 penalty += 1
@@ -260,7 +261,7 @@ def _number_words(text: str, taken: list[Span], used: list[tuple[int, int]]
 
 def _mark_ranges(text: str, figures: list[Figure]) -> None:
     """«10–15 kommuner»: both ends are read, each noted as part of a range."""
-    for a, b in zip(figures, figures[1:]):
+    for a, b in itertools.pairwise(figures):
         if _RANGE_DASH.match(text[a.end:b.start]) and a.unit in (b.unit, COUNT):
             for f in (a, b):
                 f.penalty += 1

@@ -15,7 +15,7 @@ from .nonfigures import Span
 
 _SP = r"[ \u00a0\u202f]"
 _CONNECTORS = {"på", "pa", "til", "med", "av", "er", "var", "ble", "i", "fra",
-               "og", "om", "for", "med", "har", "hadde", "ca", "ca.", "cirka",
+               "og", "om", "for", "har", "hadde", "ca", "ca.", "cirka",
                "over", "under", "minst", "rundt", "omtrent", "nesten", "–", "-", "—",
                "the", "of", "to", "at", "som", "en", "et", "ett", "de", "det", "den",
                "kr", "nok", "kroner", "mottok", "utgjør", "utgjor", "drøyt"}
@@ -136,15 +136,15 @@ def year(info: LineInfo, fig: Figure, spans: list[Span], years: list[Span],
 
 
 _GRANT = re.compile(r"søkn|sokn|søkt|innvilg|tilskuddsordning|tilskuddsramme|utlys|"
-                    r"tilskuddsmidl|fått tilskudd|tildelt", re.I)
-_VFT = re.compile(r"mottakere", re.I)
+                    r"tilskuddsmidl|fått tilskudd|tildelt", re.IGNORECASE)
+_VFT = re.compile(r"mottakere", re.IGNORECASE)
 _SURVEY = re.compile(r"respondent|svarte|spørreundersøk|sporreundersok|undersøkelse|"
-                     r"\bsvar\b|oppgir|mener|opplev", re.I)
+                     r"\bsvar\b|oppgir|mener|opplev", re.IGNORECASE)
 _ADOPTION = re.compile(r"i bruk|tatt i bruk|innført|integrert|koblet|tilkoblet|utbred|"
                        r"daglig bruk|oppretter|opprettet|etablert|kontrakt|produksjon",
-                       re.I)
+                       re.IGNORECASE)
 _MUNICIPAL = re.compile(r"kommune|tiltak|portefølje|samarbeid|eldre|innbygger|ansatte|"
-                        r"kostnad", re.I)
+                        r"kostnad", re.IGNORECASE)
 
 
 def sentence(text: str, fig: Figure) -> str:
@@ -170,14 +170,14 @@ def dataset(fig: Figure, info: LineInfo, context: str, lab: str, strict: bool = 
             return "grant_projects"
         if _GRANT.search(context):
             return "grant_rounds"
-        if re.search(r"kostnad|framskriv|fremskriv", context, re.I):
+        if re.search(r"kostnad|framskriv|fremskriv", context, re.IGNORECASE):
             return "municipal_counts"
         if strict and not re.search(r"budsjett|bevilg|mill|mrd|ordning|satsing|kap\.|post",
-                                    context, re.I):
+                                    context, re.IGNORECASE):
             return ""
         return "budget_lines"
     if fig.unit == COUNT:
-        if _VFT.search(context) and re.search(r"velferdsteknolog", context, re.I):
+        if _VFT.search(context) and re.search(r"velferdsteknolog", context, re.IGNORECASE):
             return "vft_recipients"
         if _GRANT.search(context):
             return "grant_rounds"
@@ -237,7 +237,7 @@ def measure(ds: str, fig: Figure, context: str, text: str) -> str:
             return "applicant_kommuner"
         if re.search(r"innvilg|fått tilskudd|tildelt", after):
             return "granted_projects"
-        if noun.startswith("søknad") or noun.startswith("sokn"):
+        if noun.startswith(("søknad", "sokn")):
             return "applications"
         if noun.startswith("prosjekt") and re.search(r"innvilg|tildelt|fått", low):
             return "granted_projects"
@@ -274,16 +274,33 @@ def extra(ds: str, fig: Figure, info: LineInfo, text: str) -> str:
     return "; ".join(parts)
 
 
+def programme(context: str, known: list[str]) -> str:
+    """A grant programme named in the context: one the database knows, else a name
+    ending in «-ordningen» («Helseteknologiordningen»)."""
+    low = context.lower()
+    for name in known:
+        if name.lower() in low:
+            return name
+    m = re.search(r"\b([A-ZÆØÅ][a-zæøå]+ordningen)\b", context)
+    return m.group(1) if m else ""
+
+
 def group(ds: str) -> str:
     return "Alle" if ds in ("adoption_counts", "municipal_counts", "survey_results",
                             "vft_recipients") else ""
 
 
-def slug(text: str, max_words: int = 5) -> str:
+def slug(text: str, max_words: int = 4, *, keep_all: bool = False) -> str:
     """An identifier from a label: lower case ASCII, hyphens («Økt kvalitet» →
     «okt-kvalitet»)."""
     t = text.lower().replace("æ", "ae").replace("ø", "o").replace("å", "a")
     t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", t)
-    words = [w for w in words if w not in ("og", "i", "for", "av", "til", "the", "of")]
+    if not keep_all:
+        words = [w for w in words if w not in _SLUG_STOP and not w.isdigit()] or words
     return "-".join(words[:max_words])
+
+
+_SLUG_STOP = {"og", "i", "for", "av", "til", "the", "of", "med", "mottok", "har", "er",
+              "var", "ble", "fra", "pa", "en", "et", "ett", "som", "det", "den", "de",
+              "at", "om", "totalt", "sammen"}

@@ -21,8 +21,8 @@ ORGANS = (
     (r"nasjonalt\s+e-?helsestyre", "Nasjonalt e-helsestyre", "ehs"),
     (r"\bNUFA\b|nasjonalt\s+fagutvalg|fagutvalget", "Nasjonalt fagutvalg for e-helse (NUFA)",
      "nufa"),
-    (r"\bNUIT\b|nasjonalt\s+utvalg\s+for\s+ikt", "Nasjonalt utvalg for IKT-prioritering "
-                                                 "(NUIT)", "nuit"),
+    (r"\bNUIT\b|nasjonalt\s+utvalg\s+for\s+ikt",
+     "Nasjonalt utvalg for IKT-prioritering (NUIT)", "nuit"),
     (r"helse-\s*og\s+omsorgsdepartementet", "Helse- og omsorgsdepartementet", "hod"),
     (r"helsedirektoratet", "Helsedirektoratet", "hdir"),
     (r"direktoratet\s+for\s+e-?helse", "Direktoratet for e-helse", "ehelse"),
@@ -34,10 +34,10 @@ _MONTH_NUMBERS = {m: i for i, m in enumerate(
     ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
      "oktober", "november", "desember"), start=1)}
 _DATE_WORDS = re.compile(rf"([0-9]{{1,2}})\.?\s*(?:[-–]\s*[0-9]{{1,2}}\.?\s*)?({MONTHS})\.?"
-                         rf"\s+((?:19|20)[0-9]{{2}})", re.I)
+                         rf"\s+((?:19|20)[0-9]{{2}})", re.IGNORECASE)
 _DATE_DIGITS = re.compile(r"(?<![0-9])([0-9]{1,2})\.([0-9]{1,2})\.((?:19|20)[0-9]{2})")
-_MEETING = re.compile(r"\bm[øoe@g]te\s+([0-9]{1,2}/[0-9]{2})\b", re.I)
-_MEETING_IN = re.compile(r"\bm[øoe@g]te\s+i\s+(.+)$", re.I)
+_MEETING = re.compile(r"\bm[øoe@g]te\s+([0-9]{1,2}/[0-9]{2})\b", re.IGNORECASE)
+_MEETING_IN = re.compile(r"\bm[øoe@g]te\s+i\s+(.+)$", re.IGNORECASE)
 HEADER_LINES = 40
 
 
@@ -86,9 +86,7 @@ def propose_sources(doc: Document, infos: list[LineInfo], source_id: str | None 
                      "kontroller organ, møte og dato. Hele dokumentet."}]
     titles: dict[str, str] = {}
     for i in infos:
-        if i.sak and i.sak not in titles and i.sak_title is not None:
-            titles[i.sak] = i.sak_title
-        elif i.sak and not titles.get(i.sak) and i.sak_title:
+        if i.sak and i.sak not in titles and i.sak_title is not None or i.sak and not titles.get(i.sak) and i.sak_title:
             titles[i.sak] = i.sak_title
     for sak, sak_title in titles.items():
         number = sak.split("/")[0]
@@ -112,11 +110,11 @@ def _organ(head: list[str]) -> tuple[str, str, str]:
         m = _MEETING_IN.search(t)
         if m:
             for pattern, name, abbrev in ORGANS:
-                if re.search(pattern, m.group(1), re.I):
+                if re.search(pattern, m.group(1), re.IGNORECASE):
                     return name, abbrev, f"Møte i {name}"
     joined = " ".join(head)
     for pattern, name, abbrev in ORGANS:
-        if re.search(pattern, joined, re.I):
+        if re.search(pattern, joined, re.IGNORECASE):
             return name, abbrev, f"Møte i {name}"
     first = head[0] if head else "Ukjent"
     return first[:60], "dok", first[:80]
@@ -129,4 +127,4 @@ def _month_name(n: int) -> str:
 def _slug(text: str) -> str:
     from .guess import slug
 
-    return slug(text, max_words=8) or "kilde"
+    return slug(text, max_words=8, keep_all=True) or "kilde"

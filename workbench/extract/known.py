@@ -24,8 +24,8 @@ _SOURCES = {
                      "scheme_id", "scheme", "year", "measure", "programme"),
     "grant_projects": ("amount_nok", "'money'", "project_id", "project", "NULL", "''",
                        "programme"),
-    "stated_totals": ("value", "CASE WHEN measure_column LIKE '%nok' THEN 'money' "
-                               "ELSE 'count' END", "total_id", "total_id", "NULL", "''",
+    "stated_totals": ("value", ("CASE WHEN measure_column LIKE '%nok' THEN 'money' "
+                                "ELSE 'count' END"), "total_id", "total_id", "NULL", "''",
                       "''"),
     "vft_recipients": ("recipients", "'count'", "''", "'Mottakere av velferdsteknologi'",
                        "year", "''", "technology"),
@@ -33,8 +33,8 @@ _SOURCES = {
                         "indicator_id", "indicator", "year", "unit", "group_name"),
     "municipal_counts": ("value", "CASE WHEN unit = 'nok' THEN 'money' ELSE 'count' END",
                          "indicator_id", "indicator", "year", "unit", "group_name"),
-    "survey_results": ("value", "CASE statistic WHEN 'share' THEN 'share' WHEN 'mean' "
-                                "THEN 'mean' ELSE 'count' END", "survey_id", "question",
+    "survey_results": ("value", ("CASE statistic WHEN 'share' THEN 'share' WHEN 'mean' "
+                                 "THEN 'mean' ELSE 'count' END"), "survey_id", "question",
                        "NULL", "statistic", "group_name"),
 }
 _UNIT_KIND = {NOK: "money", COUNT: "count", PERCENT: "share", SCORE: "mean"}
@@ -90,14 +90,28 @@ class Known:
                                 year or "", meas or "", grp or ""))
         return cls(out)
 
-    def match(self, value, unit: str, sources: set[str] | None = None) -> list[KnownRow]:
+    def match(self, value, unit: str, sources: set[str] | None = None, *,
+              dataset: str = "", year: str = "") -> list[KnownRow]:
+        """Rows with this value. With ``sources``, only rows citing them. Without, a
+        small number is too common to say much: then the row must also be of the
+        proposal's ``dataset`` (when guessed) and of its ``year`` (when both have one)."""
         kind = _UNIT_KIND.get(unit)
         if kind is None:
             return []
         rows = self.index.get((kind, Decimal(value).normalize()), [])
         if sources:
-            rows = [r for r in rows if r.source_id in sources]
-        return rows
+            return [r for r in rows if r.source_id in sources]
+        return [r for r in rows if (not dataset or r.dataset == dataset)
+                and (not year or not r.year or r.year == year)]
+
+    def programmes(self) -> list[str]:
+        return sorted({r.group for r in self.index_rows()
+                       if r.dataset in ("grant_rounds", "grant_projects") and r.group},
+                      key=len, reverse=True)
+
+    def index_rows(self):
+        for rows in self.index.values():
+            yield from rows
 
 
 def document_sources(con: duckdb.DuckDBPyConnection, document: str,

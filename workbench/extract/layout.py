@@ -18,16 +18,16 @@ from .document import Document, Line
 from .nonfigures import scale_ends
 
 _SAK_HEADING = re.compile(r"^\W{0,3}(?:sak|saksnummer|saksnr\.?)\s*:?\s*([0-9]{1,3}/[0-9]{2})"
-                          r"(?![0-9/])\s*[:.\-–]?\s*(?P<title>.*)$", re.I)
+                          r"(?![0-9/])\s*[:.\-–]?\s*(?P<title>.*)$", re.IGNORECASE)
 _SAK_ROW = re.compile(r"^\s*(?:<p>)?([0-9]{1,3}/[0-9]{2})(?![0-9/])(?:</p>)?"
                       r"(?:\t+|\s+(?=[A-ZÆØÅ]))(?P<title>.*)$")
 _TABLE_SCALE = re.compile(
     r"(?:\bi|\(|\bbel[øoeg]p|\btall|\bnok|\bkr)\s*(?:hele\s*)?"
     r"(?P<k>1[ \u00a0.]?000|tusen)\s*(?:kr\b\.?|kroner|nok\b)"
     r"|(?:\bi|\()\s*(?P<m>mill\.?|millioner|mnok)\s*(?:kr\b\.?|kroner|nok\b)?"
-    r"|\bnok\s*1[ \u00a0]?000\b|\b1[ \u00a0]?000\s*nok\b", re.I)
+    r"|\bnok\s*1[ \u00a0]?000\b|\b1[ \u00a0]?000\s*nok\b", re.IGNORECASE)
 _DATE_THEN_NUMBER = re.compile(r"(?<![0-9])[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}\s+[0-9]{1,4}\W*$")
-_PAGE_NUMBER = re.compile(r"^[\W_]*(?:side\s*)?[0-9]{1,4}[\W_]*$", re.I)
+_PAGE_NUMBER = re.compile(r"^[\W_]*(?:side\s*)?[0-9]{1,4}[\W_]*$", re.IGNORECASE)
 _JUNK = set("|{}[]_=~^¢©®@\\")
 _WORDLIKE = re.compile(r"^[(«\"'“]*[A-Za-z\u00c0-\u024f][a-z\u00c0-\u024f\-]*[)»\"'”.,:;!?]*$")
 
@@ -49,6 +49,7 @@ class LineInfo:
     table_note: str = ""
     header: list[Column] | None = None  # columns of the tab table this line is a row of
     is_header: bool = False
+    scale_line: bool = False  # this line states the table's unit
     page_number: bool = False  # the line's last number is a page number
     garble: int = 0  # 0 clean, 1 damaged, 2 badly damaged (OCR)
     scale: tuple[int, int] | None = None  # rating scale stated nearby («skala 1 til 5»)
@@ -74,8 +75,14 @@ def analyse(doc: Document) -> list[LineInfo]:
             prev_page = line.page
         if not text.strip():
             block += 1
-            scale = header = None
-            infos.append(LineInfo(line, sak, sak_title, block))
+            # A caption that ends its block («Tabell 1: …, beløp i 1000 kr») applies to
+            # the table in the next block.
+            carried = scale if infos and infos[-1].line.text.strip() and \
+                infos[-1].scale_line else None
+            scale = carried
+            header = None
+            infos.append(LineInfo(line, sak, sak_title, block, table_scale=carried,
+                                  table_note=note or ""))
             continue
         m = _SAK_HEADING.match(text) or _SAK_ROW.match(text)
         if m:
@@ -83,6 +90,7 @@ def analyse(doc: Document) -> list[LineInfo]:
         info = LineInfo(line, sak, sak_title, block)
         ms = _TABLE_SCALE.search(text)
         if ms:
+            info.scale_line = True
             scale = 1000 if ms.group("k") or not ms.group("m") else 10 ** 6
             note = (f"tabellen oppgir beløp i {'1000 kr' if scale == 1000 else 'mill. kr'}"
                     f" (linje {line.number}: «{text.strip()[:60]}»)")
@@ -185,15 +193,11 @@ def garble(text: str) -> int:
     for t in tokens:
         if any(c in _JUNK for c in t) or re.search(r"[0-9][^\w\s.,:/%-]+[0-9]", t):
             bad += 1
-        elif _WORDLIKE.match(t) or re.fullmatch(r"[0-9.,%:/()\-–+]+[.,:;)]?", t):
-            continue
-        elif re.fullmatch(r"[-–—•*«»·…/&+()]+", t):
+        elif _WORDLIKE.match(t) or re.fullmatch(r"[0-9.,%:/()\-–+]+[.,:;)]?", t) or re.fullmatch(r"[-–—•*«»·…/&+()]+", t):
             continue
         elif re.search(r"[A-Za-z\u00c0-\u024f]", t) and re.search(r"[0-9]", t):
             bad += 0.5  # mixed letters and digits (could be an identifier like HL7)
-        elif re.fullmatch(r"[\W_]+", t):
-            bad += 1
-        elif re.search(r"[^\w\-–.,:;!?()«»\"'’“”/%&+*]", t):
+        elif re.fullmatch(r"[\W_]+", t) or re.search(r"[^\w\-–.,:;!?()«»\"'’“”/%&+*]", t):
             bad += 1
     ratio = bad / len(tokens)
     if ratio >= 0.34 and bad >= 2:

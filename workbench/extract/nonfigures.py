@@ -35,15 +35,15 @@ REFERENCE_WORDS = (
 _YEAR = r"(?:19|20)[0-9]{2}"
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("url", re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.[a-z]{2,}|\[[^\]]*\]\([^)]*\)"
-                       r"|\S*[/\\]\S*\.(?:pdf|xml|html?|docx?|xlsx?|pptx?)\b\S*", re.I)),
+                       r"|\S*[/\\]\S*\.(?:pdf|xml|html?|docx?|xlsx?|pptx?)\b\S*", re.IGNORECASE)),
     # The unit of a table, not a figure: «Tall i 1000 kr», «(1 000 kroner)».
     ("unit", re.compile(rf"(?:\b(?:i|per|pr\.?)|\(){_SP}*(?:hele{_SP}+)?1[ \u00a0.]?000"
-                        rf"{_SP}*(?:kr\b\.?|kroner|nok\b)\)?", re.I)),
+                        rf"{_SP}*(?:kr\b\.?|kroner|nok\b)\)?", re.IGNORECASE)),
     # Phone numbers and codes before anything reads their digit groups as numbers.
     ("phone", re.compile(rf"\+\+?47(?:{_SP}?[0-9]{{2,3}}){{0,4}}"
                          rf"|\b(?:tlf|telefon|mobil|tel|sms|ring|kode|code|pin"
                          rf"|org\.?{_SP}?nr|organisasjonsnummer|kontonr|kontonummer)"
-                         rf"[\s*:.]*\+?[0-9][0-9 \u00a0.]{{5,}}[0-9]", re.I)),
+                         rf"[\s*:.]*\+?[0-9][0-9 \u00a0.]{{5,}}[0-9]", re.IGNORECASE)),
     ("phone", re.compile(rf"(?<![0-9,.]){_SP.join(['[0-9]{2}'] * 4)}(?![0-9]|{_SP}[0-9])"
                          rf"|(?<![0-9,.])[4589][0-9]{{2}}{_SP}[0-9]{{2}}{_SP}[0-9]{{3}}"
                          rf"(?![0-9]|{_SP}[0-9])")),
@@ -54,19 +54,19 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
                         rf"|(?<![0-9])[0-9]{{2}}-[0-9]{{2}}-[0-9]{{4}}(?![0-9])")),
     ("date", re.compile(rf"(?<![0-9.,])(?:[0-9]{{1,2}}\.?{_SP}*{_DASH}{_SP}*)?"
                         rf"[0-9]{{1,2}}\.?{_SP}*{_M}(?:{_SP}+(?:{_YEAR}|[0-9]{{2}}))?"
-                        rf"(?![0-9])", re.I)),
-    ("date", re.compile(rf"\b{_M}{_SP}*(?:{_DASH}|/|{_SP}){_SP}*[0-9]{{2}}(?![0-9])", re.I)),
+                        rf"(?![0-9])", re.IGNORECASE)),
+    ("date", re.compile(rf"\b{_M}{_SP}*(?:{_DASH}|/|{_SP}){_SP}*[0-9]{{2}}(?![0-9])", re.IGNORECASE)),
     # Clock times: 10:00, 09:26:34, kl. 12.35, 11.00 – 17.00.
-    ("time", re.compile(r"(?<![0-9.,])(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
-                        r"(?![0-9])")),
     ("time", re.compile(rf"\bkl\.?{_SP}*(?:kl\.?{_SP}*)?(?:[01]?[0-9]|2[0-3])(?:[.:][0-5][0-9])?"
                         rf"(?:{_SP}*{_DASH}{_SP}*(?:[01]?[0-9]|2[0-3])[.:][0-5][0-9])?"
-                        rf"(?![0-9])", re.I)),
-    ("time", re.compile(rf"(?<![0-9.,])(?:[01]?[0-9]|2[0-3])\.[0-5][0-9]{_SP}*{_DASH}"
-                        rf"{_SP}*(?:[01]?[0-9]|2[0-3])\.[0-5][0-9](?![0-9])")),
+                        rf"(?![0-9])", re.IGNORECASE)),
+    ("time", re.compile(r"(?<![0-9.,])(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?"
+                        r"(?![0-9])")),
+    ("time", re.compile(rf"(?<![0-9.,])(?:[01]?[0-9]|2[0-3])[.:][0-5][0-9]{_SP}*{_DASH}"
+                        rf"{_SP}*(?:[01]?[0-9]|2[0-3])[.:][0-5][0-9](?![0-9])")),
     # Sak numbers and other N/M references: 02/26, sak 39/22, 2025/1535, styresak 145-2023.
     ("sak", re.compile(rf"(?<![0-9,.])[0-9]{{1,3}}/[0-9]{{2}}(?![0-9/])"
-                       rf"|\b(?:styre)?sak{_SP}*[0-9]{{1,4}}{_DASH}{_YEAR}\b", re.I)),
+                       rf"|\b(?:styre)?sak{_SP}*[0-9]{{1,4}}{_DASH}{_YEAR}\b", re.IGNORECASE)),
     ("ref", re.compile(r"(?<![0-9,.])[0-9]+(?:/[0-9]+)+(?![0-9])")),
     ("ref", re.compile(r"(?<!\bi )\b[Dd]ag\s+[1-9](?![0-9]|[.,][0-9])")),
     # Street addresses: Universitetsgata 2, Storgata 12 B.
@@ -83,21 +83,21 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     # References: kap. 701, post 21, figur 1.2, steg 1 og 2, Meld. St. 5, art. 51.
     ("ref", re.compile(rf"(?<![{_L}])(?:{REFERENCE_WORDS})\.?{_SP}*(?:nr\.?{_SP}*)?"
                        rf"[0-9]+(?:[.,][0-9]+)*(?::{_SP}?[0-9]+)?[{_L}]?(?:\([0-9]+\))*(?:{_SP}*(?:,|og|eller|til|&|{_DASH})"
-                       rf"{_SP}*[0-9]+(?:[.,][0-9]+)*[{_L}]?)*(?![0-9])", re.I)),
+                       rf"{_SP}*[0-9]+(?:[.,][0-9]+)*[{_L}]?)*(?![0-9])", re.IGNORECASE)),
     # Durations and ages: over 6 år, 10 min, 12-16 år, 3 – 5 årene, (14 ar).
     ("duration", re.compile(
         rf"(?<![0-9,.])[0-9]+(?:[.,][0-9]+)?(?:{_SP}*{_DASH}{_SP}*[0-9]+)?{_SP}*"
         r"(?:år|års|året|årene|(?-i:ar|aret|arene)|måneder|måned|maneder|mnd|uker|uke|dager|"
         r"dag|døgn|timer|time|minutter|min|sekunder|sek|years?|months?|weeks?|days?|"
-        r"hours?)(?![" + _L + r"])", re.I)),
+        r"hours?)(?![" + _L + r"])", re.IGNORECASE)),
     # Scale ends: (1 helt usannsynlig, 10 veldig sannsynlig).
     ("scale", re.compile(r"\(\s*[01]\s+[^0-9()]+?,\s*(?:4|5|6|7|10)\s+[^0-9()]+\)")),
 ]
 
-_SKALA = re.compile(r"\b(?:skala|scale)\b", re.I)
+_SKALA = re.compile(r"\b(?:skala|scale)\b", re.IGNORECASE)
 _SMALL_INT = re.compile(r"(?<![0-9.,])(?:10|[0-9])(?![0-9]|[.,][0-9])")
 _SCALE_PAIR = re.compile(rf"(?<![0-9.,])([0-9]{{1,2}}){_SP}*(?:{_DASH}|til|to){_SP}*"
-                         rf"([0-9]{{1,2}})(?![0-9]|[.,][0-9])", re.I)
+                         rf"([0-9]{{1,2}})(?![0-9]|[.,][0-9])", re.IGNORECASE)
 _YEAR_TOKEN = re.compile(rf"(?<![0-9.,{_L}_]){_YEAR}(?![0-9{_L}]|[.,][0-9])")
 _LIST_NUMBER = re.compile(r"^\s*(?:[-*•»«·>#|]\s*)*\(?[0-9]{1,2}(?:[.)]|\*\*)(?=\s|$)"
                           r"|^\s*(?:[-*•»«·>#]\s*)*(?:[1-9]|[12][0-9]|30)(?=\s+[A-ZÆØÅ])"

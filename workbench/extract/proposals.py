@@ -1,10 +1,11 @@
 """The proposals CSV: what ``workbench extract`` writes and ``workbench accept`` reads.
 
 UTF-8 with BOM and ``;`` as separator so that Norwegian Excel opens it as columns. The
-twelve columns the issue asks for come first, in order; the editable columns the catalog
-needs (key, group, measure, extra, source_id, locator) and the verbatim figure text
-follow after ``note``. Every cell is written through :func:`neutralise` (spreadsheet
-formulas) and read back through :func:`unneutralise`.
+twelve columns the issue asks for come first, in order; after ``note`` follow the
+editable columns the catalog needs (key, group, measure, extra, source_id, locator),
+then the verbatim figure text and the document's file name. Every cell is written
+through :func:`neutralise` (spreadsheet formulas) and read back through
+:func:`unneutralise`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from ..readers import decode
 
 COLUMNS = ("accept", "page", "line", "quote", "value", "unit", "label", "year", "dataset",
            "confidence", "known", "note")
-EXTRA_COLUMNS = ("key", "group", "measure", "extra", "source_id", "locator", "raw")
+EXTRA_COLUMNS = ("key", "group", "measure", "extra", "source_id", "locator", "raw",
+                 "document")
 ALL_COLUMNS = COLUMNS + EXTRA_COLUMNS
 SOURCES_COLUMNS = ("accept", "source_id", "organ", "title", "meeting", "date", "sak",
                    "sak_title", "document", "note")
@@ -80,6 +82,7 @@ class Proposal:
     source_id: str = ""
     locator: str = ""
     raw: str = ""
+    document: str = ""  # the file the figure was read from
     csv_line: int = 0  # line in the proposals CSV (set when read)
 
     def cells(self) -> list[str]:

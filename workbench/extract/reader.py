@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -64,11 +66,12 @@ def text_pages(text: str) -> list[Page]:
 
 def _pdf_pages(path: Path, *, ocr: bool, lang: str) -> list[Page]:
     import pdfplumber  # imported here: only PDFs need it
+    from pdfplumber.utils.exceptions import PdfminerException
 
     pages: list[Page] = []
     try:
         pdf = pdfplumber.open(path)
-    except Exception as exc:  # pdfminer raises several types for broken files
+    except PdfminerException as exc:
         raise WorkbenchError(f"{path.name}: not a readable PDF ({exc})") from None
     with pdf:
         for n, page in enumerate(pdf.pages, start=1):
@@ -91,38 +94,43 @@ def _pdf_pages(path: Path, *, ocr: bool, lang: str) -> list[Page]:
 
 
 def _group_rows(boxes: list[tuple]) -> list[list[tuple]]:
-    """Words (x0, x1, top, bottom, text, conf) grouped into visual rows, top to bottom."""
-    rows: list[list[tuple]] = []
-    for b in sorted(boxes, key=lambda b: (round(b[2], 1), b[0])):
-        height = b[3] - b[2]
-        if rows:
-            last = rows[-1]
-            top = min(x[2] for x in last)
-            if abs(b[2] - top) <= max(2.0, 0.45 * height):
-                last.append(b)
-                continue
-        rows.append([b])
-    return [sorted(r, key=lambda b: b[0]) for r in rows]
+    """Words (x0, x1, top, bottom, text, conf) grouped into visual rows, top to bottom:
+    a word joins a row when its vertical middle lies within the row's extent."""
+    rows: list[list] = []  # [top, bottom, words]
+    for b in sorted(boxes, key=lambda b: (b[2] + b[3]) / 2):
+        middle = (b[2] + b[3]) / 2
+        for row in reversed(rows[-3:]):
+            if row[0] <= middle <= row[1]:
+                row[2].append(b)
+                break
+        else:
+            rows.append([b[2], b[3], [b]])
+    rows.sort(key=lambda r: r[0])
+    return [sorted(r[2], key=lambda b: b[0]) for r in rows]
 
 
 def _lines(page: int, rows: list[list[tuple]]) -> list[Line]:
-    """Rows of words as text lines: a wide horizontal gap is a tab, a wide vertical gap
-    an empty line."""
+    """Rows of words as text lines: a wide horizontal gap is a tab; a vertical gap well
+    above the page's usual line spacing is an empty line."""
     out: list[Line] = []
-    prev_bottom = None
-    for row in rows:
-        height = max(1.0, sorted(b[3] - b[2] for b in row)[len(row) // 2])
-        top = min(b[2] for b in row)
-        if prev_bottom is not None and top - prev_bottom > 0.9 * height:
-            out.append(Line(page, len(out) + 1, ""))
+    tops = [min(b[2] for b in r) for r in rows]
+    heights = [max(1.0, sorted(b[3] - b[2] for b in r)[len(r) // 2]) for r in rows]
+    pitches = sorted(b - a for a, b in itertools.pairwise(tops) if b > a)
+    usual = pitches[len(pitches) // 2] if len(pitches) >= 3 else None
+    for i, row in enumerate(rows):
+        height = heights[i]
+        if i:
+            pitch = tops[i] - tops[i - 1]
+            wide = pitch > 1.45 * usual if usual else pitch > 2.2 * height
+            if wide:
+                out.append(Line(page, len(out) + 1, ""))
         parts = [row[0][4]]
-        for a, b in zip(row, row[1:]):
+        for a, b in itertools.pairwise(row):
             parts.append("\t" if b[0] - a[1] > 1.2 * height else " ")
             parts.append(b[4])
         confs = [b[5] for b in row if b[5] is not None]
         conf = sum(confs) / len(confs) if confs else None
         out.append(Line(page, len(out) + 1, "".join(parts), conf))
-        prev_bottom = max(b[3] for b in row)
     return out
 
 
@@ -134,7 +142,8 @@ def tesseract_available(lang: str = "nor") -> str | None:
     if not exe:
         return ("Tesseract is not installed (Debian: apt-get install tesseract-ocr "
                 "tesseract-ocr-nor)")
-    out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True)
+    out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True,
+                         check=False)
     langs = set((out.stdout + out.stderr).split())
     missing = [x for x in lang.split("+") if x not in langs]
     if missing:
@@ -150,7 +159,8 @@ def ocr_image(path: Path, *, lang: str = "nor") -> list[Page]:
         raise WorkbenchError(f"{path.name}: cannot OCR: {problem}")
     try:
         done = subprocess.run(["tesseract", str(path), "stdout", "-l", lang, "tsv"],
-                              capture_output=True, text=True, timeout=OCR_TIMEOUT)
+                              capture_output=True, text=True, timeout=OCR_TIMEOUT,
+                              check=False)
     except subprocess.TimeoutExpired:
         raise WorkbenchError(f"{path.name}: Tesseract took more than {OCR_TIMEOUT} s")
     if done.returncode != 0:
@@ -159,8 +169,13 @@ def ocr_image(path: Path, *, lang: str = "nor") -> list[Page]:
 
 
 def _tsv_pages(tsv: str) -> list[Page]:
-    """Tesseract's TSV (one row per word, with its box and confidence) as pages."""
-    words: dict[int, dict[tuple, list[tuple]]] = {}
+    """Tesseract's TSV (one row per word, with its box and confidence) as pages.
+
+    The words are laid out again like a PDF's (rows by position, wide gaps as tabs, wide
+    vertical gaps as empty lines), so a table that Tesseract split into blocks stays one
+    table; a lone «|» (a table's ruling read as a character) separates cells.
+    """
+    words: dict[int, list[tuple]] = {}
     for r in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         text = (r.get("text") or "").strip()
         if r.get("level") != "5" or not text:
@@ -168,18 +183,11 @@ def _tsv_pages(tsv: str) -> list[Page]:
         left, top = float(r["left"]), float(r["top"])
         box = (left, left + float(r["width"]), top, top + float(r["height"]), text,
                max(0.0, float(r["conf"])))
-        key = (int(r["block_num"]), int(r["par_num"]), int(r["line_num"]))
-        words.setdefault(int(r["page_num"]), {}).setdefault(key, []).append(box)
+        words.setdefault(int(r["page_num"]), []).append(box)
     pages = []
     for n in sorted(words) or [1]:
-        out: list[Line] = []
-        last_par = None
-        for key in sorted(words.get(n, {})):
-            row = sorted(words[n][key], key=lambda b: b[0])
-            if last_par is not None and key[:2] != last_par:
-                out.append(Line(n, len(out) + 1, ""))
-            last_par = key[:2]
-            for line in _lines(n, [row]):
-                out.append(Line(n, len(out) + 1, line.text, line.ocr_confidence))
-        pages.append(Page(n, OCR, out))
+        lines = _lines(n, _group_rows(words.get(n, [])))
+        for line in lines:
+            line.text = re.sub(r"\s*[|¦]\s*", "\t", line.text).strip("\t")
+        pages.append(Page(n, OCR, lines))
     return pages
