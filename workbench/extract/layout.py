@@ -71,7 +71,12 @@ def analyse(doc: Document) -> list[LineInfo]:
         text = line.text
         if line.page != prev_page:
             block += 1
-            scale = header = None
+            # A table that runs to the foot of a page goes on at the top of the next.
+            last = next((i for i in reversed(infos) if i.line.text.strip()), None)
+            if not (last and last.table_scale and re.search(r"[0-9]", last.line.text)
+                    and not last.page_number):
+                scale = None
+            header = None
             prev_page = line.page
         if not text.strip():
             block += 1
