@@ -67,15 +67,28 @@ def workspace(tmp_path, monkeypatch):
 
 
 def make_workspace(tmp_path, monkeypatch):
-    """A database built from data/, a data folder for kept loads, and a copy of the paper."""
+    """A copy of data/ (where accepted rows are kept in loads/), the database built from
+    it, and a copy of the paper."""
     db, data = tmp_path / "warehouse.duckdb", tmp_path / "data"
     data.mkdir()
-    build(ROOT / "data", db)
+    for csv_file in (ROOT / "data").glob("*.csv"):
+        (data / csv_file.name).write_bytes(csv_file.read_bytes())
+    build(data, db)
     monkeypatch.setenv("WORKBENCH_DB", str(db))
     monkeypatch.setenv("WORKBENCH_DATA", str(data))
     paper = tmp_path / PAPER.name
     paper.write_bytes(PAPER.read_bytes())
     return db, data, paper
+
+
+def dropdown(widget, description: str):
+    if getattr(widget, "description", None) == description:
+        return widget
+    for child in getattr(widget, "children", ()):
+        found = dropdown(child, description)
+        if found is not None:
+            return found
+    return None
 
 
 def sha(path: Path) -> str:
@@ -328,11 +341,16 @@ def test_extract_accept_load_query_end_to_end(workspace, capsys):
     assert ("Foreslått av workbench extract fra ehr-2026-02-sakspapir.txt, "
             "Sak 02/26, linje 25: «- Helseteknologiordningen (185,5 mill. kr i 2027)»"
             in table)
-    # The accepted rows are kept and replayed: a rebuild from data/ still has them.
-    build(ROOT / "data", db)
+    # The accepted rows are kept and replayed: a rebuild from data/ still has them, and
+    # the budget dashboard offers the new year.
+    assert cli.main(["build"]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM provenance WHERE source_id LIKE "
                            "'ehr-2026-02%'").fetchall() == [(5,)]
+    from workbench.dashboards import budget
+
+    year = dropdown(budget.build(), "Budsjettår")
+    assert 2027 in year.options
     # Re-reading the paper now finds the accepted figures known, with their source.
     again = extract.propose(paper, db=db).proposals
     known = {(p.line, p.value) for p in again if p.known}
