@@ -107,6 +107,9 @@ def _cmd_extract(args) -> int:
     if r.sources_out:
         print(f"{r.document.name} is not in sources yet: proposed {len(r.sources)} "
               f"sources row(s) in {r.sources_out}; check them and write ja in accept")
+    if r.database is None:
+        print("No database yet: proposals are not compared with existing rows (known) "
+              "and sources are not looked up; run `workbench build` first", file=sys.stderr)
     for page in r.scanned_pages:
         print(f"{r.document.name}: page {page} has no text layer (a scan?); run with "
               f"--ocr to read it with Tesseract", file=sys.stderr)

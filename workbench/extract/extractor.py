@@ -33,7 +33,7 @@ class Extraction:
     sources: list[dict] = field(default_factory=list)  # proposed rows, when not known
     source_ids: set[str] = field(default_factory=set)  # the document's known sources
     seconds: float = 0.0
-    database: Path | None = None  # the database compared with for «known»
+    database: Path | None = None  # the database compared with for «known» (None: none)
     out: Path | None = None
     sources_out: Path | None = None
 
@@ -71,18 +71,17 @@ def propose(path: str | os.PathLike, *, source_id: str | None = None, ocr: bool 
     doc = reader.read(path, ocr=ocr, lang=lang)
     infos = layout.analyse(doc)
     known, ids, sak_sources, db_path = None, set(), {}, None
-    if compare:
-        db_path = paths.db_path(db)
-        if db_path.exists():
-            import duckdb
+    if compare and paths.db_path(db).exists():
+        import duckdb
 
-            with duckdb.connect(str(db_path), read_only=True) as con:
-                known = Known.from_database(con)
-                ids, rows = document_sources(con, doc.name, source_id)
-                sak_sources = {sak: sid for sid, sak in rows if sak}
-                whole = [sid for sid, sak in rows if not sak]
-                if whole:
-                    sak_sources[None] = whole[0]
+        db_path = paths.db_path(db)
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            known = Known.from_database(con)
+            ids, rows = document_sources(con, doc.name, source_id)
+            sak_sources = {sak: sid for sid, sak in rows if sak}
+            whole = [sid for sid, sak in rows if not sak]
+            if whole:
+                sak_sources[None] = whole[0]
     proposed_sources = []
     if not ids:
         proposed_sources = header.propose_sources(doc, infos, source_id)
@@ -280,7 +279,9 @@ def _proposal(doc: Document, infos: list[LineInfo], idx: int, fig: Figure,
         year=str(yr) if yr else "", dataset=ds,
         confidence=CONFIDENCE[min(steps, len(CONFIDENCE) - 1)],
         key=guess.slug(lab), group=guess.group(ds),
-        measure=guess.measure(ds, fig, context, text), extra=guess.extra(ds, fig, info, text),
+        measure=(guess.measure(ds, fig, sent, text)
+                 or guess.measure(ds, fig, _heading(infos, idx), text)),
+        extra=guess.extra(ds, fig, info, text),
         source_id=sak_sources.get(info.sak) or sak_sources.get(None) or "",
         locator=_where(doc, info), raw=fig.raw, document=doc.name)
     if ds in ("grant_rounds", "grant_projects"):
@@ -298,6 +299,17 @@ def _proposal(doc: Document, infos: list[LineInfo], idx: int, fig: Figure,
             notes.append("finnes allerede i databasen")
     p.note = "; ".join(notes)
     return p
+
+
+def _heading(infos: list[LineInfo], idx: int) -> str:
+    """The first line of the figure's block and its sak's title: what the list or table
+    the figure stands in is about («Statsbudsjettet for 2027 – …»)."""
+    start = idx
+    while start > 0 and infos[start - 1].block == infos[idx].block \
+            and infos[start - 1].line.text.strip():
+        start -= 1
+    first = infos[start].line.text if start != idx else ""
+    return f"{first} {infos[idx].sak_title or ''}"
 
 
 def _where(doc: Document, info: LineInfo) -> str:

@@ -94,14 +94,14 @@ class Known:
               dataset: str = "", year: str = "") -> list[KnownRow]:
         """Rows with this value. With ``sources``, only rows citing them. Without, a
         small number is too common to say much: then the row must also be of the
-        proposal's ``dataset`` (when guessed) and of its ``year`` (when both have one)."""
+        proposal's ``dataset`` (guessed) and of its ``year`` (when both have one)."""
         kind = _UNIT_KIND.get(unit)
         if kind is None:
             return []
         rows = self.index.get((kind, Decimal(value).normalize()), [])
         if sources:
             return [r for r in rows if r.source_id in sources]
-        return [r for r in rows if (not dataset or r.dataset == dataset)
+        return [r for r in rows if dataset and r.dataset == dataset
                 and (not year or not r.year or r.year == year)]
 
     def programmes(self) -> list[str]:
