@@ -147,6 +147,7 @@ def accept_proposals(props: list[Proposal], *, origin: str, document: str,
         raise ValidationError(problems)
     if not rows:
         return result
+    _same_names(rows)
     with tempfile.TemporaryDirectory(prefix="workbench-accept-") as tmp:
         files = _write_files(rows, Path(tmp), document)
         origins = {ds: (sources_origin if ds == "sources" else origin) for ds in rows}
@@ -178,6 +179,19 @@ class _Lookup:
             self.survey = dict(con.execute(
                 "SELECT survey_id, any_value(survey) FROM survey_results GROUP BY 1")
                 .fetchall())
+            # A series keeps one name: the name of an existing key wins over the label.
+            self.names = {
+                "budget_lines": dict(con.execute(
+                    "SELECT line_key, arg_max(label, budget_year) FROM budget_lines "
+                    "GROUP BY 1").fetchall()),
+                "adoption_counts": dict(con.execute(
+                    "SELECT indicator_id, any_value(indicator) FROM adoption_counts "
+                    "GROUP BY 1").fetchall()),
+                "municipal_counts": dict(con.execute(
+                    "SELECT indicator_id, any_value(indicator) FROM municipal_counts "
+                    "GROUP BY 1").fetchall()),
+                "grant_rounds": self.scheme,
+            }
 
 
 def _problem(origin, p: Proposal, column: str, message: str, value=None) -> Problem:
@@ -342,17 +356,26 @@ def _plain(value: Decimal) -> str:
     return text
 
 
+_NAME_COLUMN = {"budget_lines": ("line_key", "label"),
+                "adoption_counts": ("indicator_id", "indicator"),
+                "municipal_counts": ("indicator_id", "indicator"),
+                "grant_rounds": ("scheme_id", "scheme")}
+
+
 def _dataset_rules(ds: str, row: dict, p: Proposal, origin: str, lookup: _Lookup,
                    years, value, unit: str, measure: str) -> list[Problem]:
     errs = []
+    if ds in _NAME_COLUMN:
+        key_col, name_col = _NAME_COLUMN[ds]
+        known_name = lookup.names[ds].get(row[key_col])
+        if known_name:
+            row[name_col] = known_name
     if ds == "budget_lines" and len(years) == 2:
         row["period_start"], row["period_end"] = str(years[0]), str(years[1])
     if ds == "grant_rounds":
         key = row["scheme_id"]
-        if not row["programme"] and key in lookup.programme:
+        if key in lookup.programme:
             row["programme"] = lookup.programme[key]
-        if not row["scheme"] and key in lookup.scheme:
-            row["scheme"] = lookup.scheme[key]
         if not row["programme"]:
             errs.append(_problem(origin, p, "group", "is empty: grant_rounds needs the "
                                  "programme (e.g. Helseteknologiordningen) — write it in "
@@ -390,6 +413,17 @@ def _note(p: Proposal, document: str) -> str:
     if p.note.strip():
         text += f" Lesing: {p.note.strip()}"
     return text
+
+
+def _same_names(rows: dict[str, list[tuple[int, dict]]]) -> None:
+    """New rows of one series (same key) in one review get the first row's name, so
+    that «212 søknader» and «401,2 mill. kr søkt» land under one scheme."""
+    for ds, (key_col, name_col) in {**_NAME_COLUMN, "survey_results": ("survey_id",
+                                                                       "survey")}.items():
+        first: dict[str, str] = {}
+        for _, r in rows.get(ds, []):
+            name = first.setdefault(r[key_col], r[name_col])
+            r[name_col] = name
 
 
 # --- loading ---------------------------------------------------------------------------
