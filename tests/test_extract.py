@@ -351,10 +351,33 @@ def test_extract_accept_load_query_end_to_end(workspace, capsys):
 
     year = dropdown(budget.build(), "Budsjettår")
     assert 2027 in year.options
-    # Re-reading the paper now finds the accepted figures known, with their source.
-    again = extract.propose(paper, db=db).proposals
-    known = {(p.line, p.value) for p in again if p.known}
+    # Re-reading the paper now finds the accepted figures known, and the document in
+    # sources: no sources rows are proposed, and each figure points at its sak's row.
+    again = extract.propose(paper, db=db)
+    known = {(p.line, p.value) for p in again.proposals if p.known}
     assert {k for k, v in REVIEW.items() if v["accept"] == "ja"} <= known
+    assert again.sources == []
+    assert {p.source_id for p in again.proposals if p.locator.startswith("Sak 04/26")} \
+        == {"ehr-2026-02-s04"}
+
+
+def test_an_existing_key_brings_its_names(workspace, capsys):
+    """Figures of an existing series land under its programme and name, as one round."""
+    db, _, paper = workspace
+    forslag = extract.extract(paper).out
+    confirm_sources(extract.sources_out(forslag))
+    scheme = {"accept": "ja", "key": "hto-helseteknologi-kommuner", "group": ""}
+    mark(forslag, {(37, "212"): scheme, (37, "401200000"): scheme,
+                   (38, "74"): scheme})
+    assert cli.main(["accept", str(forslag)]) == 0
+    capsys.readouterr()
+    assert cli.main(["query", "grant_rounds", "-p", "year=2026", "--format", "csv"]) == 0
+    [header, row] = capsys.readouterr().out.strip().splitlines()
+    got = dict(zip(header.split(","), row.split(",")))
+    assert (got["programme"], got["scheme"], got["applications"], got["applied_nok"],
+            got["granted_projects"]) == (
+        "Helseteknologiordningen", "Tilskudd til helseteknologi til kommunene", "212",
+        "401200000", "74")
 
 
 def test_accept_reports_every_problem_and_changes_nothing(workspace, capsys):
