@@ -103,8 +103,8 @@ _LIST_NUMBER = re.compile(r"^\s*(?:[-*•»«·>#|]\s*)*\(?[0-9]{1,2}(?:[.)]|\*\
                           r"|^\s*(?:[-*•»«·>#]\s*)*(?:[1-9]|[12][0-9]|30)(?=\s+[A-ZÆØÅ])"
                           r"|^\s*(?:[-*•»«·>#|]\s*)*[0-9]{1,2}(?:\.[0-9]{1,2})+\.?(?=\s+[A-ZÆØÅ])"
                           r"|^\s*[0-9]{1,2},(?=\s+[A-ZÆØÅ][a-zæøå])")
-# A list number after a column bar or tab inside a line («2 | 1. Helhetlig …»).
-_INNER_LIST = re.compile(r"[|\t•]\s*([0-9]{1,2})\.(?=\s+[A-ZÆØÅ])")
+# A list number after a column bar, tab or symbol inside a line («2 | 1. Helhetlig …»).
+_INNER_LIST = re.compile(r"[|\t•&#*+=]\s*([0-9]{1,2})\.(?=\s+[A-ZÆØÅ])")
 # A lone 4 or 8 before an infinitive is OCR's reading of «å» (til 4 ta, for 8 komme).
 _GARBLED_AA = re.compile(r"\b(?:til|for|om|enn|ved|uten|og|ikke)\s+([48])\s+"
                          r"(?=(?:ta|gå|ga|g3|se|bli|få|fa|gi|nå|na|[a-zæøå]+e)\b)")
