@@ -222,6 +222,14 @@ def test_sources_rows_are_proposed_from_the_header(proposed):
         == {"ehr-2026-02-s03"}
 
 
+def test_a_new_source_id_names_the_proposed_sources_rows(workspace):
+    db, _, paper = workspace
+    r = extract.propose(paper, db=db, source_id="ehr-2026-ekstra")
+    assert [s["source_id"] for s in r.sources][:3] == [
+        "ehr-2026-ekstra", "ehr-2026-ekstra-s01", "ehr-2026-ekstra-s02"]
+    assert r.proposals[0].source_id == "ehr-2026-ekstra-s02"
+
+
 # --- the proposals CSV -----------------------------------------------------------------
 
 @pytest.mark.parametrize("cell", ["=SUM(A1)", "+47 22 33 44 55", "-bare tekst", "@navn",

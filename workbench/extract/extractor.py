@@ -84,9 +84,11 @@ def propose(path: str | os.PathLike, *, source_id: str | None = None, ocr: bool 
                 sak_sources[None] = whole[0]
     proposed_sources = []
     if not ids:
+        # Not registered (or no database): propose its rows, under --source-id if given.
         proposed_sources = header.propose_sources(doc, infos, source_id)
         sak_sources = {r["sak"]: r["source_id"] for r in proposed_sources}
-    elif source_id and None not in sak_sources:
+    elif source_id:
+        # The given row is the default; a sak of the same document keeps its own row.
         sak_sources[None] = source_id
     doc_year = header.document_year(doc, infos)
     spans = [nonfigures.spans(i.line.text) for i in infos]

@@ -117,14 +117,12 @@ class Known:
 def document_sources(con: duckdb.DuckDBPyConnection, document: str,
                      source_id: str | None) -> tuple[set[str], list[tuple]]:
     """The source ids that cite ``document`` (by file name) or share a document with
-    ``source_id``, and their (source_id, sak) pairs."""
+    ``source_id``, and their (source_id, sak) pairs; empty when neither is registered."""
     if source_id:
         rows = con.execute(
             "SELECT source_id, sak FROM sources WHERE source_id = ? OR document IN "
             "(SELECT document FROM sources WHERE source_id = ?)",
             [source_id, source_id]).fetchall()
-        if not rows:
-            rows = [(source_id, None)]
     else:
         rows = con.execute("SELECT source_id, sak FROM sources WHERE document = ?",
                            [document]).fetchall()
