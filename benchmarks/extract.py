@@ -38,6 +38,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -243,12 +244,12 @@ def _sak_of(locator: str) -> str:
     return locator.split(",")[0] if locator.startswith("Sak ") else ""
 
 
-def pdf_runs(seeds: Path, rows: dict[str, list]) -> dict | None:
+def pdf_runs(seeds: Path, rows: dict[str, list], repeat: int = 3) -> dict | None:
     """Each seed printed to PDF by Chromium and read back from its text layer: time per
     page, and of the rows found in the text, how many the PDF finds too — the same
     value in the same sak as the text's matching proposal (PDF line numbers are not the
-    text's). OCR time per page for the first two pages of the first document's PDF,
-    rendered at 300 dpi."""
+    text's). Times are the median of ``repeat`` interleaved runs. OCR time per page for
+    the first two pages of the first document's PDF, rendered at 300 dpi (one run)."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         return None
@@ -270,14 +271,17 @@ def pdf_runs(seeds: Path, rows: dict[str, list]) -> dict | None:
                     wanted.append((unit, value, {_sak_of(p.locator) for p in here}))
             pdf = tmp / f"{Path(name).stem}.pdf"
             print_pdf(chromium, (seeds / name).read_text(encoding="utf-8"), pdf)
-            t0 = time.perf_counter()
-            with pdfplumber.open(pdf) as doc:  # the floor: pdfplumber reading the words
-                for pg in doc.pages:
-                    pg.extract_words(x_tolerance=1.5, y_tolerance=2.5)
-            floor = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            r = extractor.propose(pdf, compare=False)
-            seconds = time.perf_counter() - t0
+            floors, runs = [], []
+            for _ in range(repeat):  # interleaved: the floor, then extract
+                t0 = time.perf_counter()
+                with pdfplumber.open(pdf) as doc:  # the floor: pdfplumber reading words
+                    for pg in doc.pages:
+                        pg.extract_words(x_tolerance=1.5, y_tolerance=2.5)
+                floors.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                r = extractor.propose(pdf, compare=False)
+                runs.append(time.perf_counter() - t0)
+            floor, seconds = statistics.median(floors), statistics.median(runs)
             found = sum(any(p.unit == unit and proposal_value(p) == value and
                             _sak_of(p.locator) in saks for p in r.proposals)
                         for unit, value, saks in wanted)
@@ -348,6 +352,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=Path, default=DEFAULT_SEEDS)
     ap.add_argument("--no-pdf", action="store_true", help="skip the PDF and OCR runs")
+    ap.add_argument("--repeat", type=int, default=3, help="PDF timing runs (median)")
     args = ap.parse_args()
     rows = curated_rows()
     names = sorted(n for n in rows if (args.seeds / n).exists())
@@ -357,10 +362,13 @@ def main() -> None:
     summary = summarise(docs)
     summary["baseline"] = baseline_noise(args.seeds, names)
     known = known_check(args.seeds, {n: rows[n] for n in names})
-    timing = None if args.no_pdf else pdf_runs(args.seeds, {n: rows[n] for n in names})
+    timing = (None if args.no_pdf else
+              pdf_runs(args.seeds, {n: rows[n] for n in names}, repeat=args.repeat))
+    load = os.getloadavg()[0]
     meta = {"date": dt.date.today().isoformat(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
-                       f"{platform.python_version()}"}
+                       f"{platform.python_version()}, load average {load:.1f} at the "
+                       f"start"}
     report(docs, summary, known, timing)
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
@@ -425,7 +433,9 @@ def write_doc(meta, docs, summary, known, timing) -> None:
               f"digits in the documents proposed — would have "
               f"{summary['baseline']['noise_total']} of {summary['baseline']['digit_runs']} "
               f"= {pct(summary['baseline']['noise_total'] / summary['baseline']['digit_runs'])}"
-              f" noise by the same patterns ({summary['baseline']['noise']})."), "",
+              f" noise by the same patterns ("
+              + ", ".join(f"{n} {k}" for k, n in summary["baseline"]["noise"].items())
+              + ")."), "",
              ("| document | lines | curated rows | found | scale differs | recall | proposals |"
               " noise (year/date/sak/phone) | extract time | found rows flagged known on re-read |"),
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -457,9 +467,10 @@ def write_doc(meta, docs, summary, known, timing) -> None:
     if timing:
         o = timing["ocr"]
         lines += ["", ("Each document printed to PDF by Chromium and read from its text "
-                       "layer. Of the rows found in the text, a row counts as found in the "
-                       "PDF when the PDF run proposes its value in the same sak (PDF line "
-                       "numbers are not the text's):"), "",
+                       "layer (times: median of interleaved runs). Of the rows found in the "
+                       "text, a row counts as found in the PDF when the PDF run proposes "
+                       "its value in the same sak (PDF line numbers are not the text's):"),
+                  "",
                   ("| document | PDF pages | extract time per page | pdfplumber reading the "
                    "words alone (floor) | rows found in the PDF |"),
                   "|---|---:|---:|---:|---:|"]
