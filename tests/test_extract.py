@@ -467,6 +467,25 @@ def test_review_widget_loads_the_accepted_rows(workspace):
                            ).fetchall() == [(185_500_000, True)]
 
 
+def test_review_widget_loads_a_known_figure_only_when_told(workspace):
+    db, _, paper = workspace
+    review = extract.review(paper)
+    review.confirm_sources.value = True
+    i = next(i for i, p in enumerate(review.proposals) if p.value == "133731")
+    assert review.proposals[i].known == "vft_recipients: 2024 / Alle"
+    review.decide(i, "ja")
+    review.load_button.click()
+    assert "is already in the database" in review.message.value
+    review.show.value = "ja"  # only the accepted proposal on the page
+    [_, row] = review.table.children
+    assert "<mark>133 731</mark>" in row.children[1].value
+    anyway = row.children[0].children[1]
+    assert anyway.description == "Last likevel"
+    anyway.click()
+    review.load_button.click()
+    assert "1 i vft_recipients" in review.message.value
+
+
 def test_review_widget_filters_and_pages(workspace):
     _, _, paper = workspace
     review = extract.review(paper, page_size=10)

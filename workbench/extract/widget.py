@@ -8,8 +8,9 @@ In JupyterLab (``notebooks/06_nye_tall.ipynb``)::
 
 Each proposal shows its quote with the figure highlighted; «Vis» shows the lines around
 it. The analyst accepts (ja) or rejects (nei) it and may edit value, dataset, key, label,
-year, group and measure. «Last inn godkjente» loads the accepted rows (and the confirmed
-sources rows) through the same all-or-nothing path as ``workbench accept``.
+year, group, measure and extra; «Last likevel» loads a figure the database already has.
+«Last inn godkjente» loads the accepted rows (and the confirmed sources rows) through
+the same all-or-nothing path as ``workbench accept``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ DECISIONS = (("–", ""), ("ja", "ja"), ("nei", "nei"))
 _EDITABLE = (("value", "Verdi", "7em"), ("dataset", "Datasett", "11em"),
              ("key", "Nøkkel", "12em"), ("label", "Etikett", "16em"),
              ("year", "År", "5em"), ("group", "Gruppe", "9em"),
-             ("measure", "Måltype", "9em"))
+             ("measure", "Måltype", "9em"), ("extra", "Ekstra (navn=verdi; …)", "14em"))
 
 
 class Review(w.VBox):
@@ -116,8 +117,8 @@ class Review(w.VBox):
         p = self.proposals[index]
         p.accept = accept
         for k, v in fields.items():
-            if k not in {f for f, _, _ in _EDITABLE} | {"unit", "extra", "source_id",
-                                                      "locator", "known"}:
+            if k not in {f for f, _, _ in _EDITABLE} | {"unit", "source_id", "locator",
+                                                      "known"}:
                 raise KeyError(k)
             setattr(p, k, str(v))
         self._goto(self.page)
@@ -222,7 +223,13 @@ class Review(w.VBox):
                  if p.known else "")
         quote = w.HTML(f"<small>s. {p.page}, l. {p.line}</small><br>"
                        f"{highlight(p.quote, p.raw)}{known}", layout=w.Layout(width="22em"))
-        cells = [decision, quote]
+        first = [decision]
+        if p.known:
+            anyway = w.Button(description="Last likevel", layout=w.Layout(width="9em"),
+                              tooltip="Tallet finnes fra før; last det inn likevel")
+            anyway.on_click(lambda _, p=p: (setattr(p, "known", ""), self._goto(self.page)))
+            first = [w.VBox([decision, anyway], layout=w.Layout(width="9em"))]
+        cells = first + [quote]
         for field, label, width in _EDITABLE:
             if field == "dataset":
                 options = [("", "")] + [(d, d) for d in MAPPING]
