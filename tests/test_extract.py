@@ -268,7 +268,7 @@ def test_proposals_csv_opens_in_norwegian_excel(proposed, tmp_path):
 def test_a_csv_saved_by_excel_is_read_back(proposed, tmp_path):
     """Excel's «CSV (semikolonseparert)» writes Windows-1252 without BOM."""
     out = P.write(proposed.proposals, tmp_path / "x.forslag.csv")
-    text = out.read_bytes().decode("utf-8-sig").replace("accept;", "accept;", 1)
+    text = out.read_bytes().decode("utf-8-sig")
     (tmp_path / "excel.forslag.csv").write_bytes(text.encode("cp1252"))
     back = P.read(tmp_path / "excel.forslag.csv")
     assert [b.label for b in back] == [p.label for p in proposed.proposals]
