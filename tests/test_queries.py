@@ -31,7 +31,8 @@ def test_every_query_has_a_description_and_runs_with_defaults(db):
     assert list(found) == [
         "adoption", "budget_breakdown", "budget_comparison", "budget_parents",
         "budget_years", "grant_projects", "grant_rounds", "helsefellesskap", "key_figures",
-        "kommuner", "municipal_counts", "reconciliation_gaps", "source_usage", "sources",
+        "kommuner", "municipal_counts", "provenance", "reconciliation_gaps", "source_usage",
+        "sources",
         "survey_scores", "surveys", "vft_growth", "vft_technologies"]
     for name, query in found.items():
         assert query.description, name

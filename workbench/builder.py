@@ -126,28 +126,56 @@ def load(path: str | os.PathLike, dataset: str, *, db: str | os.PathLike | None 
     (:mod:`workbench.locking`) from before the database is read until the copy is kept,
     so two loads at once both land, one after the other.
     """
-    ds = catalog.get(dataset)
-    path = Path(path)
+    (result,) = load_many([(path, dataset)], db=db, data=data, delimiter=delimiter,
+                          keep=keep, wait=wait, on_wait=on_wait)
+    return result
+
+
+def load_many(files: list[tuple[str | os.PathLike, str]], *,
+              db: str | os.PathLike | None = None, data: str | os.PathLike | None = None,
+              delimiter: str | None = None, keep: bool = True, wait: float | None = None,
+              on_wait=locking.to_stderr) -> list[LoadResult]:
+    """Load several (file, dataset) pairs as one change: all of them or none.
+
+    They are merged in the given order into one new database (a later file may refer
+    to rows of an earlier one), every problem of every file is reported at once, and the
+    database is published once. Same lock and kept copies as :func:`load`.
+    """
+    pairs = [(Path(p), catalog.get(d)) for p, d in files]
     data_dir, db_path = paths.data_dir(data), paths.db_path(db)
-    with locking.writer_lock(db_path, what=f"lasting av {path.name}", wait=wait,
+    names = ", ".join(p.name for p, _ in pairs)
+    with locking.writer_lock(db_path, what=f"lasting av {names}", wait=wait,
                              on_wait=on_wait):
         _clear_after_killed_writers(db_path, data_dir)
         now = dt.datetime.now(dt.UTC)
-        pending = None
+        results: list[LoadResult] = []
+        pending: list[Path] = []
         try:
             with database.publish(db_path, start_from_existing=True) as con:
-                result = _merge(con, path, ds, via="load", when=now, base=Path.cwd(),
-                                delimiter=delimiter)
+                problems: list[Problem] = []
+                omitted = 0
+                for path, ds in pairs:
+                    try:
+                        results.append(_merge(con, path, ds, via="load", when=now,
+                                              base=Path.cwd(), delimiter=delimiter))
+                    except ValidationError as exc:
+                        problems += exc.problems
+                        omitted += exc.omitted
+                if problems:
+                    raise ValidationError(problems, omitted)
                 reconcile.store(con)
-                if keep:  # staged before the swap, committed after it (see kept_loads)
-                    pending = kept_loads.stage(path, ds.name, result.sha256, data_dir, now)
+                for (path, ds), r in zip(pairs, results, strict=True) if keep else ():
+                    # staged before the swap, committed after it (see kept_loads)
+                    staged = kept_loads.stage(path, ds.name, r.sha256, data_dir, now)
+                    if staged is not None:
+                        pending.append(staged)
         except BaseException:
-            if pending is not None:
-                kept_loads.discard(pending)
+            for staged in pending:
+                kept_loads.discard(staged)
             raise
-        if pending is not None:
-            kept_loads.commit(pending)
-    return result
+        for staged in pending:
+            kept_loads.commit(staged)
+    return results
 
 
 def _merge(con, path: Path, ds: catalog.Dataset, *, via: str, when: dt.datetime,
@@ -175,4 +203,4 @@ def _merge(con, path: Path, ds: catalog.Dataset, *, via: str, when: dt.datetime,
     return result
 
 
-__all__ = ["build", "build_into", "load", "LoadResult", "WorkbenchError"]
+__all__ = ["build", "build_into", "load", "load_many", "LoadResult", "WorkbenchError"]

@@ -178,6 +178,31 @@ def _cmd_schedule(args) -> int:
     return 1 if result.failed else 0
 
 
+def _cmd_extract(args) -> int:
+    from . import extract
+    r = extract.extract(args.path, out=args.out, source_id=args.source_id, ocr=args.ocr,
+                        lang=args.lang, db=args.db)
+    print(f"Wrote {len(r.proposals)} proposals to {r.out} "
+          f"({len(r.document.pages)} page(s), {r.seconds:.1f} s)")
+    if r.sources_out:
+        print(f"{r.document.name} is not in sources yet: proposed {len(r.sources)} "
+              f"sources row(s) in {r.sources_out}; check them and write ja in accept")
+    if r.database is None:
+        print("No database yet: proposals are not compared with existing rows (known) "
+              "and sources are not looked up; run `workbench build` first", file=sys.stderr)
+    for page in r.scanned_pages:
+        print(f"{r.document.name}: page {page} has no text layer (a scan?); run with "
+              f"--ocr to read it with Tesseract", file=sys.stderr)
+    return 0
+
+
+def _cmd_accept(args) -> int:
+    from . import extract
+    r = extract.accept(args.path, db=args.db, data=args.data, sources=args.sources)
+    print(f"{r.summary()} ({args.path})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="workbench", description="e-helse workbench: "
                                 "validated datasets in DuckDB, queries, dashboards.")
@@ -249,6 +274,23 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true",
                    help="check the config and list the runs without starting kernels")
     s.set_defaults(func=_cmd_schedule)
+    # --- extraction (owned by workbench/extract/) ---
+    s = sub.add_parser("extract", parents=[common],
+                       help="propose the figures of a meeting paper (text, PDF, scan)")
+    s.add_argument("path")
+    s.add_argument("--source-id", help="the document's row in sources (default: looked up "
+                   "by file name; proposed from the header when missing)")
+    s.add_argument("--out", help="proposals CSV (default: <document>.forslag.csv)")
+    s.add_argument("--ocr", action="store_true",
+                   help="read pages without a text layer with Tesseract")
+    s.add_argument("--lang", default="nor", help="Tesseract language (default: nor)")
+    s.set_defaults(func=_cmd_extract)
+    s = sub.add_parser("accept", parents=[common],
+                       help="load the proposals marked ja (all or nothing)")
+    s.add_argument("path", help="the proposals CSV")
+    s.add_argument("--sources", help="proposed sources rows (default: the .kilder.csv "
+                   "beside the proposals)")
+    s.set_defaults(func=_cmd_accept)
     return p
 
 

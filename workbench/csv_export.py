@@ -17,14 +17,27 @@ import polars as pl
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BOM = b"\xef\xbb\xbf"
-_PLAIN_NUMBER = (r"^[+-]?(?:[0-9]+|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+)"
-                 r"(?:[.,][0-9]+)?$")
+_PLAIN_NUMBER = (r"^[+-]?(?:(?:[0-9]+|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+)"
+                 r"(?:[.,][0-9]+)?|[.,][0-9]+)$")
+
+
+def _risky(value: str) -> bool:
+    """A formula — or a cell that looks like one already neutralised (``'=…``), which
+    gets one more ``'`` so that :func:`restore_text` gives every cell back exactly."""
+    bare = value.lstrip("'")
+    return bare.startswith(FORMULA_START) and not re.match(_PLAIN_NUMBER, bare)
 
 
 def neutralise_text(value: str | None) -> str | None:
     """One cell's text as it is written to a CSV file."""
-    if value and value.startswith(FORMULA_START) and not re.match(_PLAIN_NUMBER, value):
-        return "'" + value
+    return "'" + value if value and _risky(value) else value
+
+
+def restore_text(value: str | None) -> str | None:
+    """Undo exactly what :func:`neutralise_text` added (for files the workbench reads
+    back that it wrote itself, such as proposals for review)."""
+    if value and value.startswith("'") and _risky(value[1:]):
+        return value[1:]
     return value
 
 
@@ -33,9 +46,10 @@ def neutralise(df: pl.DataFrame) -> pl.DataFrame:
     exprs = []
     for name, dtype in df.schema.items():
         if dtype == pl.String:
-            col = pl.col(name)
-            risky = col.str.contains(r"^[=+\-@\t\r]") & ~col.str.contains(_PLAIN_NUMBER)
-            exprs.append(pl.when(risky).then(pl.lit("'") + col).otherwise(col).alias(name))
+            bare = pl.col(name).str.replace(r"^'+", "")
+            risky = bare.str.contains(r"^[=+\-@\t\r]") & ~bare.str.contains(_PLAIN_NUMBER)
+            exprs.append(pl.when(risky).then(pl.lit("'") + pl.col(name))
+                         .otherwise(pl.col(name)).alias(name))
     return df.with_columns(exprs) if exprs else df
 
 

@@ -87,6 +87,10 @@ class Tab:
 
 def offline_context(browser, blocked: list[str]):
     ctx = browser.new_context(accept_downloads=True, locale="nb-NO")
+    # Generous: on a loaded 2-core machine a Voilà page (90 files) can take 20 s to load.
+    # A hang still fails, only later.
+    ctx.set_default_timeout(90_000)
+    ctx.set_default_navigation_timeout(120_000)
 
     def route(r):
         url = r.request.url
