@@ -183,3 +183,34 @@ def test_clean_files_take_the_fast_path_and_messy_ones_the_precise_path(data, tm
                 keep=False).fast
     assert not load(CORPUS / "ok_thousands_space.csv", "kommune_indicators", db=db,
                     data=data, keep=False).fast
+
+
+def test_load_many_is_all_or_nothing_and_later_files_see_earlier_ones(data, tmp_path):
+    from workbench import kept_loads
+    from workbench.builder import load_many
+
+    db = tmp_path / "w.duckdb"
+    build(data, db)
+    before = file_sha(db)
+    indicators = tmp_path / "ind.csv"
+    indicators.write_text("kommunenummer,year,indicator,value,source_id\n"
+                          "0301,2024,innbyggere,717710,ssb\n", encoding="utf-8")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kommunenummer,year,indicator,value,source_id\n"
+                   "301,2024,innbyggere,1,ssb\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        load_many([(CORPUS / "ok_sources_ssb.csv", "sources"), (indicators,
+                   "kommune_indicators"), (bad, "kommune_indicators")], db=db, data=data)
+    assert [str(p) for p in exc.value.problems] == [
+        'bad.csv:2: kommunenummer: "301" is not a 4-digit kommunenummer (leading zeros '
+        "matter: 0301, not 301)"]
+    assert file_sha(db) == before and kept_loads.kept(data) == []
+    # the sources file comes first, so the indicators may cite it
+    results = load_many([(CORPUS / "ok_sources_ssb.csv", "sources"),
+                         (indicators, "kommune_indicators")], db=db, data=data)
+    assert [(r.dataset, r.rows) for r in results] == [("sources", 1),
+                                                       ("kommune_indicators", 1)]
+    assert len(kept_loads.kept(data)) == 2
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM load_log WHERE via = 'load'"
+                           ).fetchall() == [(2,)]
