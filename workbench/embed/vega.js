@@ -139,7 +139,9 @@ function render({ model, el }) {
 
   const syncCsv = () => {
     const rows = model.get("rows");
-    csv.hidden = rows < 0;
+    // Without rows (rows < 0) there is no «Last ned data» button at all.
+    if (rows < 0) csv.remove();
+    else if (!csv.isConnected) svg.after(csv);
     setLabel(csv, model.get("csv_text"), text.title);
     csv.title = `${model.get("filename")}.csv`;
     csv.disabled = rows === 0;
