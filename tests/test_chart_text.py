@@ -47,6 +47,12 @@ BUILDERS = {
                 lambda db: q(db, "municipal_counts",
                              indicator_id="ehelse-kostnader-kommuner-framskrevet"),
                 {"title": "Kostnader"}),
+    # One series only (no scenarios): every value is said, the largest last.
+    "amounts-one-series": (charts.amounts_over_time, "Linjediagram,",
+                           lambda db: q(db, "municipal_counts",
+                                        indicator_id="helse-omsorg-kostnader-kommuner-"
+                                                     "framskrevet"),
+                           {"title": "Helse og omsorg"}),
 }
 
 

@@ -402,10 +402,13 @@ def amounts_over_time(df, title: str, group: str = "group_name",
             + (f", {years[0]}–{years[-1]}" if years else "")
             + (f", {_count(len(groups), 'scenario', 'scenarioer')}" if groups else "") + "."]
     start = [r for r in rows if r[group] == "Alle"]
-    if start:
+    if not groups:  # one series: every value, year by year
+        text.append(", ".join(f"{r['year']}: {norsk.nok(r['value'])}{_star(r)}"
+                              for r in rows) + "." if rows else "Ingen verdier.")
+    elif start:
         text.append(f"Utgangspunkt {start[0]['year']}: {norsk.nok(start[0]['value'])}"
                     f"{_star(start[0])}.")
-    for y in years:
+    for y in years if groups else []:
         at = [r for r in rows if r["year"] == y and r[group] != "Alle"]
         if at:
             text.append(f"{y}: " + ", ".join(f"{r[group]} {norsk.nok(r['value'])}{_star(r)}"

@@ -56,8 +56,10 @@ _TEMPLATE = r"""
 body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
 .jp-Cell { padding: 0; }
 .jp-Cell-inputWrapper:empty, .jp-Cell-outputWrapper:empty { display: none; }
-/* Charts scale down to the column (reflow at 320 px); their tables wrap. */
+/* Reflow at 320 px: charts scale down to the column, tables and long words (a heading
+   «Helseteknologiordningen» at 2em is wider than 320 px) wrap. */
 .jp-OutputArea-output svg { max-width: 100%; height: auto; }
+.jp-RenderedHTMLCommon { overflow-wrap: break-word; }
 .jp-CodeCell .jp-Cell-outputWrapper { padding-left: 5px; }
 .wb-report-meta { font-family: var(--jp-content-font-family); color: #52606d;
   font-size: 0.85rem; border-top: 1px solid #e4e7eb; max-width: 60rem;
