@@ -79,24 +79,21 @@ function save(href, filename) {
   }, 60000);
 }
 
-// A button whose name ends with the chart's title (read by screen readers only), so
-// that the buttons of two charts on a page are told apart.
 function toolButton(label, className) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = `wb-tool ${className}`;
-  const visible = document.createElement("span");
-  visible.className = "wb-tool-label";
-  visible.textContent = label;
-  const hidden = document.createElement("span");
-  hidden.className = "wb-vh wb-tool-context";
-  button.append(visible, hidden);
+  button.textContent = label;
   return button;
 }
 
+// The button shows ``label``; its name adds the chart's title («Last ned PNG:
+// Helseteknologiordningen 2026»), so that the buttons of two charts are told apart. The
+// name starts with the visible text (WCAG 2.5.3).
 function setLabel(button, label, context) {
-  button.querySelector(".wb-tool-label").textContent = label;
-  button.querySelector(".wb-tool-context").textContent = context ? `: ${context}` : "";
+  button.textContent = label;
+  if (context) button.setAttribute("aria-label", `${label}: ${context}`);
+  else button.removeAttribute("aria-label");
 }
 
 function render({ model, el }) {
