@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve build check lab lint test test-fast bench docs clean
+# axe-core for the accessibility tests, pinned in tests/a11y/package-lock.json.
+AXE := tests/a11y/node_modules/axe-core/axe.min.js
+
+.PHONY: setup serve build check lab lint test test-fast bench docs clean axe
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -34,7 +37,15 @@ lab: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+# npm ci installs exactly the locked axe-core (from the npm registry, once); the tests
+# inject it from node_modules, so nothing is fetched while they run.
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: $(AXE)
+
+test: $(STAMP) $(AXE)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
@@ -49,6 +60,7 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/workbench describe --markdown > docs/data-dictionary.md
 	$(BIN)/workbench check --format markdown > docs/data.md
+	$(BIN)/python -m workbench.statement
 
 clean:
 	rm -rf $(VENV) data/warehouse.duckdb

@@ -43,11 +43,12 @@ def test_source_line_and_uncertainty_footnote(db):
     spec = chart.to_dict()
     lines = bottom_title(spec)
     assert lines[0] == "Kilde: Nasjonalt e-helseråd 16.10.2025, sak 23/25"
-    assert lines[1] == charts.UNCERTAIN_NOTE
+    assert lines[1] == ("* og stiplet kant: usikker avlesning (middels eller lav sikkerhet "
+                        "i kilden, f.eks. OCR); se merknaden i dataene.")
     assert spec["vconcat"][0]["title"]["text"] == "HOD 2026"
     text = json.dumps(spec, ensure_ascii=False)
     assert '"merke": "*"' in text  # uncertain rows carry the visible mark
-    assert "datum.usikker" in text  # ... and are drawn lighter
+    assert "datum.usikker" in text  # ... and a dashed outline (test_chart_text.py)
 
 
 def test_no_footnote_when_everything_is_certain(db):

@@ -228,6 +228,55 @@ def test_html_for_readers_has_no_code_and_loads_nothing():
         "https://cdnjs.cloudflare.com/x.js", "//fonts.example/f.css", "https://f"]
 
 
+def test_report_charts_are_named_described_and_tabled(db):
+    """Each chart SVG is an image named by its title and described from its data (ids
+    unique on the page), its «Vis som tabell» follows it, cells are no tab stops, and
+    the footer is outside <main>. (Axe and keyboard: tests/browser/test_accessibility.py.)"""
+    from bs4 import BeautifulSoup
+
+    from workbench import chart_text, charts, queries
+
+    outputs = []
+    for year in (2024, 2026):
+        df = queries.run("budget_breakdown", {"year": year, "parent": f"hto-{year}"}, db=db)
+        spec = charts.budget_breakdown(df, f"HTO {year}").to_dict()
+        outputs += [nbformat.v4.new_output("display_data", data={
+                        "image/svg+xml": charts._svg(spec), "text/plain": "<SVG>"}),
+                    nbformat.v4.new_output("display_data", data={
+                        "text/html": chart_text.details_html(chart_text.from_spec(spec)),
+                        "text/plain": "<HTML>"})]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Tittel\n\n## Del"),
+        nbformat.v4.new_code_cell("x = 1", outputs=outputs)])
+    soup = BeautifulSoup(export.to_html(nb, "Tittel", footer="Laget nå"), "html.parser")
+    svgs = soup.select("svg.marks")
+    assert len(svgs) == 2
+    for svg, year in zip(svgs, (2024, 2026), strict=True):
+        assert svg["role"] == "img"
+        title = soup.find(id=svg["aria-labelledby"])
+        desc = soup.find(id=svg["aria-describedby"])
+        assert title.name == "title" and title.text == f"HTO {year}"
+        assert desc.name == "desc" and desc.text.startswith(f"Stolpediagram, HTO {year}")
+    assert svgs[0]["aria-labelledby"] != svgs[1]["aria-labelledby"]
+    tables = soup.select("details.wb-table-details table.wb-table")
+    assert [t.caption.text for t in tables] == ["HTO 2024", "HTO 2026"]
+    assert soup.select("[tabindex]") == soup.select(".wb-table-wrap")  # only the tables
+    footer = soup.find("footer")
+    assert footer.text == "Laget nå" and footer.find_parent("main") is None
+    assert soup.find("main").find("h1").text.startswith("Tittel")
+
+
+def test_a_chart_without_a_workbench_name_is_named_by_its_vega_title():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" class="marks"><g class="mark-text '
+           'role-title-text" aria-label="Title text \'Egen graf\'"><text>Egen graf</text>'
+           '</g></svg>')
+    out = export.inline_svg(svg, "wb3-")
+    assert out.startswith('<svg role="img" aria-labelledby="wb3-wb-')
+    assert "<title id=\"wb3-wb-" in out and ">Egen graf</title>" in out
+    assert export.inline_svg('<svg class="marks"><path/></svg>', "wb4-") == \
+        '<svg class="marks"><path/></svg>'  # nothing to name it by: left as it is
+
+
 def test_retention_keeps_the_newest_runs(tmp_path):
     for name in ("20260101-030000", "20260102-030000", "20260102-030000-2",
                  "20260103-030000", "not-a-run"):

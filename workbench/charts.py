@@ -3,6 +3,11 @@
 Rendering never needs the network: :func:`to_svg` and :func:`show` draw server-side with
 vl-convert (static SVG, for notebooks and reports); dashboards embed interactive Vega
 from the workbench's own copy of the JavaScript bundle.
+
+Every builder also attaches the chart's text alternative (:mod:`workbench.chart_text`):
+its name, a description made from the data and the «Vis som tabell» rows. Colours meet
+WCAG 2.1 AA against white (marks ≥ 3:1, text ≥ 4.5:1), and uncertain values are marked by
+a dashed outline or an open point and «*», not by a lighter colour alone.
 """
 
 from __future__ import annotations
@@ -11,15 +16,20 @@ from typing import Any
 
 import altair as alt
 
-from . import norsk
+from . import chart_text, norsk
+from .chart_text import UNCERTAIN_MARK, source_line
 
 THEME = "ehelse"
 FONT = "Arial, Helvetica, Liberation Sans, sans-serif"  # first must exist for vl-convert
-# Okabe–Ito: distinguishable with the common colour-vision deficiencies.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-           "#000000"]
-INK = "#1f2933"
-MUTED = "#52606d"
+# Okabe–Ito, distinguishable with the common colour-vision deficiencies, with orange and
+# sky blue darkened (same hue) to at least 3:1 against white (WCAG 1.4.11) and yellow
+# dropped (no yellow reaches 3:1). Ratios on white: 5.19, 3.08, 3.42, 3.10, 3.12, 21, 3.87.
+# Vermilion comes last: next to the darkened orange it is hard to tell apart with a
+# red–green deficiency, so only a chart with seven groups uses both.
+PALETTE = ["#0072B2", "#C48700", "#009E73", "#CB78A6", "#499AC8", "#000000", "#D55E00"]
+INK = "#1f2933"  # 14.8:1 on white
+MUTED = "#52606d"  # 6.5:1 on white: source lines, footnotes, axis labels
+AXIS = "#7b8794"  # 3.7:1: axis lines and ticks
 
 
 # Altair's default renderer loads Vega from a CDN, which closed networks (and these
@@ -37,11 +47,14 @@ def _theme() -> alt.theme.ThemeConfig:
             "view": {"continuousWidth": 560, "continuousHeight": 300, "stroke": None},
             "title": {"fontSize": 16, "subtitleFontSize": 12, "anchor": "start",
                       "color": INK, "subtitleColor": MUTED, "offset": 10},
+            # Axes and legends are hidden from assistive technology (Vega would
+            # describe them in English); the chart's name, description and table say it
+            # in Norwegian (workbench.chart_text).
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "labelColor": MUTED,
-                     "titleColor": INK, "gridColor": "#e4e7eb", "domainColor": "#9aa5b1",
-                     "tickColor": "#9aa5b1", "titleFontWeight": "normal"},
+                     "titleColor": INK, "gridColor": "#e4e7eb", "domainColor": AXIS,
+                     "tickColor": AXIS, "titleFontWeight": "normal", "aria": False},
             "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom",
-                       "titleFontWeight": "normal"},
+                       "titleFontWeight": "normal", "aria": False},
             "range": {"category": PALETTE},
             "bar": {"color": PALETTE[0]},
             "line": {"color": PALETTE[0], "strokeWidth": 2.5},
@@ -59,11 +72,18 @@ def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 
 def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Static SVG drawn without a browser or network (vl-convert)."""
+    """Static SVG drawn without a browser or network (vl-convert); a workbench chart's
+    SVG carries ``role="img"``, ``<title>`` and ``<desc>`` (its name and description)."""
+    return _svg(spec(chart))
+
+
+def _svg(s: dict[str, Any]) -> str:
     import vl_convert as vlc
 
-    return vlc.vegalite_to_svg(spec(chart), format_locale=norsk.D3_FORMAT_LOCALE,
-                               time_format_locale=norsk.D3_TIME_FORMAT_LOCALE)
+    svg = vlc.vegalite_to_svg(s, format_locale=norsk.D3_FORMAT_LOCALE,
+                              time_format_locale=norsk.D3_TIME_FORMAT_LOCALE)
+    text = chart_text.from_spec(s)
+    return chart_text.label_svg(svg, text.title, text.description) if text else svg
 
 
 def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
@@ -85,28 +105,22 @@ class _SVG:
 
 
 def show(chart: alt.TopLevelMixin) -> None:
-    """Display a chart in a notebook as static SVG (works offline and in reports)."""
-    from IPython.display import display
+    """Display a chart in a notebook as static SVG (works offline and in reports), and
+    under it its «Vis som tabell» (a ``<details>`` table, no JavaScript needed)."""
+    from IPython.display import HTML, display
 
-    display(_SVG(to_svg(chart)))
+    s = spec(chart)
+    display(_SVG(_svg(s)))
+    text = chart_text.from_spec(s)
+    if text:
+        display(HTML(chart_text.details_html(text)))
 
 
 # --- provenance under every chart ---------------------------------------------------
 
-UNCERTAIN_MARK = "*"
-UNCERTAIN_NOTE = ("* Usikker avlesning (middels eller lav sikkerhet i kilden, f.eks. OCR); "
-                  "se merknaden i dataene.")
-GAP_COLOR = "#9aa5b1"
-
-
-def source_line(df) -> str:
-    """«Kilde: …» from the ``source_label`` of the rows shown (in order of appearance)."""
-    labels: list[str] = []
-    for cell in df["source_label"].to_list():
-        for label in (cell or "").split("; "):
-            if label and label not in labels:
-                labels.append(label)
-    return "Kilde: " + "; ".join(labels) if labels else "Kilde: ikke oppgitt"
+#: The note for values marked «*» only (key figures, tables).
+UNCERTAIN_NOTE = chart_text.uncertain_note()
+GAP_COLOR = "#7b8794"  # «Ikke spesifisert»: grey, 3.7:1 on white
 
 
 def uncertain(df) -> bool:
@@ -123,15 +137,21 @@ def _with_marks(df):
                            .alias("merke"))
 
 
-def framed(chart, df, title: str, subtitle: str | None = None):
-    """Title and subtitle on top; source line (and uncertainty note) underneath."""
+def framed(chart, df, title: str, subtitle: str | None = None,
+           text: chart_text.ChartText | None = None):
+    """Title and subtitle on top; source line (and uncertainty note) underneath; the
+    chart's name, description and table (``text``) attached."""
     foot = [source_line(df)]
     if uncertain(df):
-        foot.append(UNCERTAIN_NOTE)
-    inner = chart.properties(title=alt.TitleParams(title, subtitle=subtitle or []))
-    return alt.vconcat(inner).properties(
+        foot.append(chart_text.uncertain_note(text.cues if text else None))
+    # Titles are hidden from assistive technology like the axes (see the theme): the
+    # chart's name and description carry them.
+    inner = chart.properties(title=alt.TitleParams(title, subtitle=subtitle or [],
+                                                   aria=False))
+    out = alt.vconcat(inner).properties(
         title=alt.TitleParams(foot, orient="bottom", anchor="start", fontSize=11,
-                              fontWeight="normal", color=MUTED, offset=12))
+                              fontWeight="normal", color=MUTED, offset=12, aria=False))
+    return chart_text.attach(out, text) if text else out
 
 
 def money_scale(max_amount: float) -> tuple[float, str]:
@@ -147,8 +167,42 @@ def _money_columns(df, column: str, divisor: float):
         pl.col(column).map_elements(norsk.nok, return_dtype=pl.String).alias("beløp_tekst"))
 
 
-def _opacity():
-    return alt.condition("datum.usikker", alt.value(0.55), alt.value(1.0))
+UNCERTAIN = "datum.usikker"
+
+
+def _uncertain_bars(stroke) -> dict[str, Any]:
+    """Encodings for bars: an outline in the bar's own colour (``stroke``, ≥ 3:1),
+    dashed for uncertain values, whose fill is also lighter. Use with
+    ``mark_bar(strokeWidth=1.5)``."""
+    return {"stroke": stroke,
+            "strokeDash": alt.condition(UNCERTAIN, alt.value([4, 2]), alt.value([1, 0])),
+            "fillOpacity": alt.condition(UNCERTAIN, alt.value(0.4), alt.value(1.0))}
+
+
+def _points(base, data, **encoding) -> list:
+    """Point layers: certain values filled, uncertain ones open (an outline in the
+    point's colour). Both use only ``color``, so they share one legend with the lines.
+    A layer without points is left out: its empty mark group would be an unnamed
+    graphic for assistive technology (axe: svg-img-alt)."""
+    flags = set(data["usikker"].to_list())
+    layers = []
+    if False in flags or not flags:
+        layers.append(base.mark_point(filled=True, opacity=1, aria=bool(flags))
+                      .encode(**encoding).transform_filter(f"!{UNCERTAIN}"))
+    if True in flags:
+        layers.append(base.mark_point(filled=False, opacity=1, strokeWidth=2)
+                      .encode(**encoding).transform_filter(UNCERTAIN))
+    return layers
+
+
+def _said(df, name: str, expr):
+    """Adds column ``name``: what a screen reader says for each mark (Vega-Lite's
+    ``description`` channel), Norwegian numbers as the labels show them."""
+    import polars as pl
+
+    return df.with_columns(pl.concat_str(
+        [expr, pl.when(pl.col("usikker")).then(pl.lit(f" ({chart_text.UNCERTAIN_WORD})"))
+         .otherwise(pl.lit(""))]).alias(name))
 
 
 LABEL_LINE_HEIGHT = 13  # px per line of an 11 px axis label
@@ -190,9 +244,12 @@ def _band_step(lines: int, bars: int = 1) -> alt.Step:
 
 def budget_breakdown(df, title: str = "Budsjett", subtitle: str | None = None):
     """Horizontal bars of ``budget_breakdown``; the unspecified remainder in grey."""
+    import polars as pl
+
     divisor, unit = money_scale(float(df["amount_nok"].max() or 0))
     data, lines = _wrapped(_money_columns(_with_marks(df), "amount_nok", divisor), "label",
                            55)
+    data = _said(data, "lest", pl.col("label") + ": " + pl.col("beløp_tekst"))
     y = alt.Y("label_linjer:N", sort=None, title=None, axis=_label_axis(320),
               scale=_band_scale(lines))
     base = alt.Chart(data).encode(
@@ -200,38 +257,42 @@ def budget_breakdown(df, title: str = "Budsjett", subtitle: str | None = None):
                       alt.Tooltip("beløp_tekst:N", title="Beløp"),
                       alt.Tooltip("source_label:N", title="Kilde"),
                       alt.Tooltip("confidence:N", title="Sikkerhet")])
-    bars = base.mark_bar().encode(
+    colour = alt.condition("datum.unspecified", alt.value(GAP_COLOR), alt.value(PALETTE[0]))
+    bars = base.mark_bar(strokeWidth=1.5).encode(
         x=alt.X("beløp:Q", title=unit, axis=alt.Axis(format=",.1~f")),
-        color=alt.condition("datum.unspecified", alt.value(GAP_COLOR),
-                            alt.value(PALETTE[0])),
-        opacity=_opacity())
-    labels = base.mark_text(align="left", dx=4).encode(
+        color=colour, description="lest:N", **_uncertain_bars(colour))
+    labels = base.mark_text(align="left", dx=4, aria=False).encode(
         x="beløp:Q", text=alt.Text("label_text:N"))
     data_labels = labels.transform_calculate(label_text="datum['beløp_tekst'] + datum.merke")
     return framed(alt.layer(bars, data_labels).properties(width=420,
                                                           height=_band_step(lines)),
-                  df, title, subtitle)
+                  df, title, subtitle, chart_text.budget_breakdown(df, title, subtitle))
 
 
 def budget_comparison(df, title: str = "Endring mellom budsjettår",
                       subtitle: str | None = None):
     """Grouped bars: the same lines in two budget years."""
+    import polars as pl
+
     divisor, unit = money_scale(float(df["amount_nok"].max() or 0))
     data, lines = _wrapped(_money_columns(_with_marks(df), "amount_nok", divisor), "label",
                            55)
-    chart = alt.Chart(data).mark_bar().encode(
+    data = _said(data, "lest", pl.col("label") + " " + pl.col("budget_year").cast(pl.String)
+                 + ": " + pl.col("beløp_tekst"))
+    chart = alt.Chart(data).mark_bar(strokeWidth=1.5).encode(
         y=alt.Y("label_linjer:N", sort=None, title=None, axis=_label_axis(320)),
         yOffset=alt.YOffset("budget_year:O"),
         x=alt.X("beløp:Q", title=unit, axis=alt.Axis(format=",.1~f")),
-        color=alt.Color("budget_year:O", title="Budsjettår"),
-        opacity=_opacity(),
+        color=alt.Color("budget_year:N", title="Budsjettår"),
+        description="lest:N",
         tooltip=[alt.Tooltip("label:N", title="Linje"),
                  alt.Tooltip("budget_year:O", title="År"),
                  alt.Tooltip("beløp_tekst:N", title="Beløp"),
-                 alt.Tooltip("source_label:N", title="Kilde")])
+                 alt.Tooltip("source_label:N", title="Kilde")],
+        **_uncertain_bars(alt.Stroke("budget_year:N", title="Budsjettår")))
     years = max(df["budget_year"].n_unique(), 1)
     return framed(chart.properties(width=420, height=_band_step(lines, years)), df, title,
-                  subtitle)
+                  subtitle, chart_text.budget_comparison(df, title, subtitle))
 
 
 def grant_funnel(df, title: str = "Tilskuddsrunder", subtitle: str | None = None):
@@ -241,40 +302,47 @@ def grant_funnel(df, title: str = "Tilskuddsrunder", subtitle: str | None = None
     d, lines = _wrapped(_with_marks(df).with_columns(
         (pl.col("available_nok") + pl.col("transferred_nok").fill_null(0))
         .alias("tilgjengelig")), "scheme", 36)
-    money = d.select("scheme", "scheme_linjer", "usikker", "source_label",
-                     pl.col("tilgjengelig").alias("Tilgjengelig"),
+    index = ["scheme", "scheme_linjer", "usikker", "source_label"]
+    money = d.select(*index, pl.col("tilgjengelig").alias("Tilgjengelig"),
                      pl.col("applied_nok").alias("Søkt om")).unpivot(
-        index=["scheme", "scheme_linjer", "usikker", "source_label"], variable_name="trinn",
-        value_name="kroner").drop_nulls("kroner")
+        index=index, variable_name="trinn", value_name="kroner").drop_nulls("kroner")
     money = money.with_columns(
         (pl.col("kroner").cast(pl.Float64) / 1e6).alias("mill"),
         pl.col("kroner").map_elements(norsk.nok, return_dtype=pl.String).alias("tekst"))
-    counts = d.select("scheme", "scheme_linjer", "usikker", "source_label",
-                      pl.col("applications").alias("Søknader"),
+    money = _said(money, "lest", pl.col("scheme") + ", " + pl.col("trinn").str.to_lowercase()
+                  + ": " + pl.col("tekst"))
+    counts = d.select(*index, pl.col("applications").alias("Søknader"),
                       pl.col("granted_projects").alias("Innvilget")).unpivot(
-        index=["scheme", "scheme_linjer", "usikker", "source_label"], variable_name="trinn",
-        value_name="antall").drop_nulls("antall")
+        index=index, variable_name="trinn", value_name="antall").drop_nulls("antall")
+    counts = _said(counts, "lest", pl.col("scheme") + ", " + pl.col("trinn").str.to_lowercase()
+                   + ": " + pl.col("antall").map_elements(norsk.number, return_dtype=pl.String))
     y = alt.Y("scheme_linjer:N", title=None, sort=None, axis=_label_axis(220))
     step = _band_step(lines, 2)
-    left = alt.Chart(money).mark_bar().encode(
-        y=y, yOffset=alt.YOffset("trinn:N", sort=["Tilgjengelig", "Søkt om"]),
+    left_order, right_order = ["Tilgjengelig", "Søkt om"], ["Søknader", "Innvilget"]
+    left_scale = alt.Scale(domain=left_order, range=[PALETTE[0], PALETTE[1]])
+    # Green and purple: told apart also with a red–green deficiency (not sky blue + green).
+    right_scale = alt.Scale(domain=right_order, range=[PALETTE[2], PALETTE[3]])
+    left = alt.Chart(money).mark_bar(strokeWidth=1.5).encode(
+        y=y, yOffset=alt.YOffset("trinn:N", sort=left_order),
         x=alt.X("mill:Q", title="mill. kr", axis=alt.Axis(format=",.1~f")),
-        color=alt.Color("trinn:N", title=None, sort=["Tilgjengelig", "Søkt om"],
-                        scale=alt.Scale(range=[PALETTE[0], PALETTE[1]])),
-        opacity=_opacity(),
+        color=alt.Color("trinn:N", title=None, sort=left_order, scale=left_scale),
+        description="lest:N",
         tooltip=[alt.Tooltip("scheme:N", title="Ordning"), alt.Tooltip("trinn:N"),
-                 alt.Tooltip("tekst:N", title="Beløp")]).properties(width=260, height=step)
-    right = alt.Chart(counts).mark_bar().encode(
+                 alt.Tooltip("tekst:N", title="Beløp")],
+        **_uncertain_bars(alt.Stroke("trinn:N", title=None, sort=left_order, scale=left_scale))
+    ).properties(width=260, height=step)
+    right = alt.Chart(counts).mark_bar(strokeWidth=1.5).encode(
         y=alt.Y("scheme_linjer:N", sort=None, axis=None),
-        yOffset=alt.YOffset("trinn:N", sort=["Søknader", "Innvilget"]),
+        yOffset=alt.YOffset("trinn:N", sort=right_order),
         x=alt.X("antall:Q", title="antall", axis=alt.Axis(format=",d")),
-        color=alt.Color("trinn:N", title=None, sort=["Søknader", "Innvilget"],
-                        scale=alt.Scale(range=[PALETTE[4], PALETTE[2]])),
-        opacity=_opacity(),
+        color=alt.Color("trinn:N", title=None, sort=right_order, scale=right_scale),
+        description="lest:N",
         tooltip=[alt.Tooltip("scheme:N", title="Ordning"), alt.Tooltip("trinn:N"),
-                 alt.Tooltip("antall:Q", format=",d")]).properties(width=200, height=step)
-    chart = alt.hconcat(left, right).resolve_scale(color="independent")
-    return framed(chart, df, title, subtitle)
+                 alt.Tooltip("antall:Q", format=",d")],
+        **_uncertain_bars(alt.Stroke("trinn:N", title=None, sort=right_order, scale=right_scale))
+    ).properties(width=200, height=step)
+    chart = alt.hconcat(left, right).resolve_scale(color="independent", stroke="independent")
+    return framed(chart, df, title, subtitle, chart_text.grant_funnel(df, title, subtitle))
 
 
 def projects_cumulative(df, title: str = "Prioriterte samarbeidsprosjekter",
@@ -287,21 +355,28 @@ def projects_cumulative(df, title: str = "Prioriterte samarbeidsprosjekter",
         (pl.col("stated_cumulative_nok").cast(pl.Float64) / 1e6).alias("oppgitt"),
         pl.col("amount_nok").map_elements(norsk.nok, return_dtype=pl.String)
         .alias("beløp_tekst"),
+        pl.col("running_total_nok").map_elements(norsk.nok, return_dtype=pl.String)
+        .alias("løpende_tekst"),
         pl.col("helsefellesskap").fill_null("Ikke oppgitt"))
+    d = _said(d, "lest", "Prosjekt " + pl.col("nr").cast(pl.String) + ", "
+              + pl.col("project") + " (" + pl.col("helsefellesskap") + "): "
+              + pl.col("beløp_tekst") + ", løpende sum " + pl.col("løpende_tekst"))
     base = alt.Chart(d).encode(x=alt.X("nr:O", title="Prosjekt (rekkefølge i tabellen)"))
-    line = base.mark_line(interpolate="step-after").encode(
+    line = base.mark_line(interpolate="step-after", aria=False).encode(
         y=alt.Y("løpende:Q", title="mill. kr (akkumulert)", axis=alt.Axis(format=",.1~f")))
-    stated = base.mark_line(strokeDash=[4, 3], color=MUTED).encode(y="oppgitt:Q")
-    points = base.mark_point().encode(
-        y="løpende:Q", color=alt.Color("helsefellesskap:N", title="Helsefellesskap"),
-        opacity=_opacity(),
+    stated = base.mark_line(strokeDash=[4, 3], color=MUTED, aria=False).encode(y="oppgitt:Q")
+    points = _points(
+        base, d, y="løpende:Q", color=alt.Color("helsefellesskap:N", title="Helsefellesskap"),
+        description="lest:N",
         tooltip=[alt.Tooltip("project:N", title="Prosjekt"),
                  alt.Tooltip("helsefellesskap:N"),
                  alt.Tooltip("beløp_tekst:N", title="Beløp"),
+                 alt.Tooltip("løpende_tekst:N", title="Løpende sum"),
                  alt.Tooltip("priority:O", title="Prioritet")])
     sub = subtitle or ("Heltrukket: løpende sum av beløpene. Stiplet: akkumulert sum slik "
                        "kilden oppgir den.")
-    return framed(alt.layer(line, stated, points).properties(width=520), df, title, sub)
+    return framed(alt.layer(line, stated, *points).properties(width=520), df, title, sub,
+                  chart_text.projects_cumulative(df, title, sub))
 
 
 def growth(df, value: str = "recipients", title: str = "Mottakere av velferdsteknologi",
@@ -311,6 +386,8 @@ def growth(df, value: str = "recipients", title: str = "Mottakere av velferdstek
 
     d = _with_marks(df).with_columns(
         pl.col(value).map_elements(norsk.number, return_dtype=pl.String).alias("tekst"))
+    d = _said(d.with_columns((pl.col("tekst") + pl.col("merke")).alias("tekst_merke")),
+              "lest", pl.col("year").cast(pl.String) + ": " + pl.col("tekst"))
     rate = df["annual_growth_rate_since_first"].drop_nulls()
     note = None
     if len(rate):
@@ -318,16 +395,17 @@ def growth(df, value: str = "recipients", title: str = "Mottakere av velferdstek
         note = (f"Gjennomsnittlig årlig vekst {first}–{last}: "
                 f"{norsk.percent(rate[-1], 1)}")
     base = alt.Chart(d).encode(x=alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0)))
-    line = base.mark_line().encode(
+    line = base.mark_line(aria=False).encode(
         y=alt.Y(f"{value}:Q", title="antall", axis=alt.Axis(format=",d"),
                 scale=alt.Scale(zero=True)))
-    points = base.mark_point().encode(
-        y=f"{value}:Q", opacity=_opacity(),
+    points = _points(
+        base, d, y=f"{value}:Q", description="lest:N",
         tooltip=[alt.Tooltip("year:O", title="År"), alt.Tooltip("tekst:N", title="Antall"),
                  alt.Tooltip("source_label:N", title="Kilde")])
-    labels = base.mark_text(dy=-12).encode(y=f"{value}:Q", text="tekst:N")
-    return framed(alt.layer(line, points, labels).properties(width=420), df, title,
-                  subtitle or note)
+    labels = base.mark_text(dy=-12, aria=False).encode(y=f"{value}:Q", text="tekst_merke:N")
+    sub = subtitle or note
+    return framed(alt.layer(line, *points, labels).properties(width=420), df, title, sub,
+                  chart_text.growth(df, title, value, sub))
 
 
 def survey_scores(df, title: str = "Opplevde gevinster", subtitle: str | None = None):
@@ -339,8 +417,10 @@ def survey_scores(df, title: str = "Opplevde gevinster", subtitle: str | None = 
     d, _ = _wrapped(_with_marks(df).with_columns(
         pl.col("value").map_elements(lambda v: norsk.number(v, 2), return_dtype=pl.String)
         .alias("tekst")), "question", 24)
+    d = _said(d, "lest", pl.col("question") + " (" + pl.col("group_name") + "): "
+              + pl.col("tekst"))
     # Bars start at the bottom of the scale (1), not at 0, which is not on it.
-    chart = alt.Chart(d).mark_bar(clip=True).encode(
+    chart = alt.Chart(d).mark_bar(clip=True, strokeWidth=1.5).encode(
         x=alt.X("question_linjer:N", title=None,
                 axis=_label_axis(160, labelAngle=0, labelBaseline="top")),
         xOffset=alt.XOffset("group_name:N"),
@@ -349,13 +429,15 @@ def survey_scores(df, title: str = "Opplevde gevinster", subtitle: str | None = 
                 axis=alt.Axis(values=list(range(lo, hi + 1)), format="d")),
         y2=alt.datum(lo),
         color=alt.Color("group_name:N", title=None),
-        opacity=_opacity(),
+        description="lest:N",
         tooltip=[alt.Tooltip("group_name:N", title="Gruppe"),
                  alt.Tooltip("question:N", title="Dimensjon"),
-                 alt.Tooltip("tekst:N", title="Snitt"), alt.Tooltip("n:Q", title="n")])
+                 alt.Tooltip("tekst:N", title="Snitt"), alt.Tooltip("n:Q", title="n")],
+        **_uncertain_bars(alt.Stroke("group_name:N", title=None)))
     n = df["n"].drop_nulls()
     sub = subtitle or (f"Skala {lo}–{hi}" + (f", n = {norsk.number(n[0])}" if len(n) else ""))
-    return framed(chart.properties(width=420), df, title, sub)
+    return framed(chart.properties(width=420), df, title, sub,
+                  chart_text.survey_scores(df, title, sub))
 
 
 def counts(df, label: str = "group_name", title: str = "Antall",
@@ -370,18 +452,21 @@ def counts(df, label: str = "group_name", title: str = "Antall",
     # their sort by value (Vega-Lite drops a sum-sort of domains from different data).
     d, lines = _wrapped(d.with_columns((pl.col("tekst") + pl.col("merke")).alias(
         "tekst_merke")), label, 45)
+    d = _said(d, "lest", pl.col(label).cast(pl.String) + ": " + pl.col("tekst") + f" {unit}")
     base = alt.Chart(d).encode(
         y=alt.Y(f"{label}_linjer:N", sort="-x", title=None, axis=_label_axis(260),
                 scale=_band_scale(lines)))
-    bars = base.mark_bar().encode(
-        x=alt.X("value:Q", title=unit, axis=alt.Axis(format=",d")), opacity=_opacity(),
+    bars = base.mark_bar(strokeWidth=1.5).encode(
+        x=alt.X("value:Q", title=unit, axis=alt.Axis(format=",d")), description="lest:N",
         tooltip=[alt.Tooltip(f"{label}:N", title="Gruppe"),
                  alt.Tooltip("tekst:N", title="Antall"),
-                 alt.Tooltip("source_label:N", title="Kilde")])
-    text = base.mark_text(align="left", dx=4).encode(
+                 alt.Tooltip("source_label:N", title="Kilde")],
+        **_uncertain_bars(alt.value(PALETTE[0])))
+    text = base.mark_text(align="left", dx=4, aria=False).encode(
         x="value:Q", text=alt.Text("tekst_merke:N"))
     return framed(alt.layer(bars, text).properties(width=420, height=_band_step(lines)),
-                  df, title, subtitle)
+                  df, title, subtitle,
+                  chart_text.counts(df, title, label, subtitle, unit))
 
 
 def amounts_over_time(df, group: str = "group_name", title: str = "Beløp over tid",
@@ -396,6 +481,8 @@ def amounts_over_time(df, group: str = "group_name", title: str = "Beløp over t
 
     divisor, unit = money_scale(float(df["value"].max() or 0))
     data = _money_columns(_with_marks(df), "value", divisor)
+    data = _said(data, "lest", pl.col(group) + ", " + pl.col("year").cast(pl.String) + ": "
+                 + pl.col("beløp_tekst"))
     common = data.filter(pl.col(group) == "Alle")
     others = data.filter(pl.col(group) != "Alle")
     lines = data
@@ -405,9 +492,10 @@ def amounts_over_time(df, group: str = "group_name", title: str = "Beløp over t
     x = alt.X("year:O", title=None, axis=alt.Axis(labelAngle=0))
     y = alt.Y("beløp:Q", title=unit, axis=alt.Axis(format=",.1~f"))
     color = alt.Color(f"{group}:N", title=None)
-    line = alt.Chart(lines).mark_line().encode(x=x, y=y, color=color)
-    points = alt.Chart(data).mark_point().encode(
-        x=x, y=y, color=color, opacity=_opacity(),
+    line = alt.Chart(lines).mark_line(aria=False).encode(x=x, y=y, color=color)
+    points = _points(
+        alt.Chart(data), data, x=x, y=y, color=color, description="lest:N",
         tooltip=[alt.Tooltip(f"{group}:N", title="Scenario"), alt.Tooltip("year:O", title="År"),
                  alt.Tooltip("beløp_tekst:N", title="Beløp")])
-    return framed(alt.layer(line, points).properties(width=420), df, title, subtitle)
+    return framed(alt.layer(line, *points).properties(width=420), df, title, subtitle,
+                  chart_text.amounts_over_time(df, title, group, subtitle))

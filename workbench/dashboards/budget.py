@@ -70,7 +70,7 @@ def build() -> w.Widget:
     ui.wire(refresh_year, year, show=breakdown.view)
     ui.wire(refresh_line, line, show=breakdown.view)
 
-    parts = [cards, w.HBox([year, line]), breakdown]
+    parts = [ui.heading("Fordeling"), cards, w.HBox([year, line]), breakdown]
     if len(years) > 1:
         first, last = years[0], years[-1]
         frm = ui.dropdown(years[:-1], first, "Sammenlign fra")

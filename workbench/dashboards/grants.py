@@ -81,5 +81,6 @@ def build() -> w.Widget:
 
     show_project_figures(projects())
     ui.wire(refresh_projects, group, show=portfolio.view)
-    return w.VBox([round_cards, year, rounds, ui.heading("Helse Nord: samarbeidsprosjekter"),
+    return w.VBox([ui.heading("Tilskuddsrunder"), round_cards, year, rounds,
+                   ui.heading("Helse Nord: samarbeidsprosjekter"),
                    project_cards, group, portfolio])

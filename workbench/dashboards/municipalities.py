@@ -86,6 +86,6 @@ def build() -> w.Widget:
     costs = ui.ChartPanel(cost_rows(), draw_cost, f"kostnader-{cost.value}.csv")
     ui.wire(lambda: costs.update(cost_rows(), f"kostnader-{cost.value}.csv"), cost,
             show=costs.view)
-    return w.VBox([cards, survey, panel,
+    return w.VBox([ui.heading("Undersøkelser"), cards, survey, panel,
                    ui.heading("Samarbeid, demografi og portefølje"), indicator, counts,
                    ui.heading("Framskrevne kostnader"), cost, costs])

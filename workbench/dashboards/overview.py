@@ -41,4 +41,4 @@ def build() -> w.Widget:
 
     show_figures()
     ui.wire(refresh, year, show=panel.view)
-    return w.VBox([cards, year, panel])
+    return w.VBox([cards, ui.heading("Helseteknologiordningen"), year, panel])

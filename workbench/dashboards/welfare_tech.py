@@ -63,7 +63,8 @@ def build() -> w.Widget:
     counts = ui.ChartPanel(adoption(), draw_adoption, f"utbredelse-{unit.value}.csv")
     ui.wire(lambda: counts.update(adoption(), f"utbredelse-{unit.value}.csv"), unit,
             show=counts.view)
-    return w.VBox([cards, tech, growth, ui.heading("Utbredelse"), unit, counts])
+    return w.VBox([ui.heading("Mottakere"), cards, tech, growth, ui.heading("Utbredelse"),
+                   unit, counts])
 
 
 def _unit_label(unit: str) -> str:

@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as w
 import polars as pl
 
-from .. import charts, embed
+from .. import chart_text, charts, embed
 
-CSS = """
-<style>
-.wb-figures { display: flex; flex-wrap: wrap; gap: 0.8rem; margin: 0.4rem 0 1rem; }
-.wb-figure { border: 1px solid #e4e7eb; border-radius: 6px; padding: 0.7rem 1rem;
-  min-width: 12rem; max-width: 18rem; background: #fafbfc; }
-.wb-figure .wb-value { font-size: 1.6rem; font-weight: 600; color: #1f2933; }
-.wb-figure .wb-label { font-size: 0.95rem; color: #1f2933; }
-.wb-figure .wb-source { font-size: 0.8rem; color: #52606d; margin-top: 0.3rem; }
-.wb-caption { font-size: 0.85rem; color: #52606d; margin: 0.2rem 0 0.3rem; }
-</style>
-"""
+CSS = f"<style>{Path(__file__).with_name('widgets.css').read_text(encoding='utf-8')}</style>"
 
 
 def figure_html(value: str, label: str, source: str | None = None,
                 uncertain: bool = False) -> str:
-    mark = charts.UNCERTAIN_MARK if uncertain else ""
+    # «*» is seen; a screen reader says «usikker avlesning» instead of «stjerne».
+    mark = (f'<span aria-hidden="true">{charts.UNCERTAIN_MARK}</span>'
+            f'<span class="wb-vh"> ({chart_text.UNCERTAIN_WORD} avlesning)</span>'
+            if uncertain else "")
     src = (f'<div class="wb-source">Kilde: {html.escape(source)}</div>' if source else "")
     return (f'<div class="wb-figure"><div class="wb-value">{html.escape(value)}{mark}</div>'
             f'<div class="wb-label">{html.escape(label)}</div>{src}</div>')
@@ -43,23 +37,24 @@ class KeyFigures(w.HTML):
 
 
 class ChartPanel(w.VBox):
-    """A chart and a «Last ned data» button for exactly its rows.
+    """A chart with its buttons «Last ned PNG», «Last ned SVG», «Last ned data» (exactly
+    its rows, CSV) and «Vis som tabell» (the same rows as a table), and its name and
+    description for screen readers (:mod:`workbench.chart_text`, via the chart builder).
+    ``update(df)`` changes all of them together.
 
     The source line and the note on uncertain readings are part of the chart itself
-    (:func:`workbench.charts.framed`), so they stay with it when it is exported from
-    the chart's menu; they are not repeated as page text.
+    (:func:`workbench.charts.framed`), so they stay with it when it is downloaded as an
+    image; they are not repeated as page text.
     """
 
     def __init__(self, df: pl.DataFrame, draw: Callable[[pl.DataFrame], object],
                  filename: str):
         self.draw = draw
-        self.view = embed.chart(draw(df))
-        self.rows = embed.download(df, filename)
-        super().__init__([self.view, self.rows], layout=w.Layout(margin="0 0 1.5rem 0"))
+        self.view = embed.chart(draw(df), data=df, filename=filename)
+        super().__init__([self.view], layout=w.Layout(margin="0 0 1.5rem 0"))
 
     def update(self, df: pl.DataFrame, filename: str | None = None) -> None:
-        self.view.update(self.draw(df))
-        self.rows.update(df, filename)
+        self.view.update(self.draw(df), data=df, filename=filename)
 
 
 def dropdown(options, value, description: str) -> w.Dropdown:

@@ -31,8 +31,20 @@ def csv_bytes(df, *, separator: str = ";", decimal_comma: bool = True) -> bytes:
     return BOM + text.encode("utf-8")
 
 
-def _rows_text(label: str, n: int) -> str:
+def rows_text(label: str, n: int) -> str:
+    """«Last ned data (6 rader)»."""
     return f"{label} ({norsk.number(n)} {'rad' if n == 1 else 'rader'})"
+
+
+def csv_reply(df, filename: str, **csv_options) -> tuple[dict, list[bytes]]:
+    """The message (and buffer) that answers a download request: the CSV of ``df``, or
+    the Norwegian error message (the traceback goes to the server log)."""
+    try:
+        payload = csv_bytes(df, **csv_options)
+    except Exception as exc:  # noqa: BLE001
+        ref = report_error(exc, f"nedlasting av {filename}")
+        return {"event": "csv", "error": error_text(ref)}, []
+    return {"event": "csv", "filename": filename}, [payload]
 
 
 class Download(anywidget.AnyWidget):
@@ -51,7 +63,7 @@ class Download(anywidget.AnyWidget):
         self._df = df
         self._csv_options = {"separator": separator, "decimal_comma": decimal_comma}
         super().__init__(filename=filename, rows=df.height,
-                         text=_rows_text(label, df.height), **kwargs)
+                         text=rows_text(label, df.height), **kwargs)
         self.on_msg(self._on_message)
 
     @property
@@ -65,18 +77,13 @@ class Download(anywidget.AnyWidget):
             if filename:
                 self.filename = filename
             self.rows = df.height
-            self.text = _rows_text(self.label, df.height)
+            self.text = rows_text(self.label, df.height)
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if not isinstance(content, dict) or content.get("event") != "download":
             return
-        try:
-            payload = csv_bytes(self._df, **self._csv_options)
-        except Exception as exc:  # noqa: BLE001
-            ref = report_error(exc, f"nedlasting av {self.filename}")
-            self.send({"event": "csv", "error": error_text(ref)})
-            return
-        self.send({"event": "csv", "filename": self.filename}, buffers=[payload])
+        reply, buffers = csv_reply(self._df, self.filename, **self._csv_options)
+        self.send(reply, buffers=buffers)
 
 
 def download(df, filename: str = "data.csv", label: str = "Last ned data", **kwargs

@@ -6,6 +6,12 @@ require.js, MathJax, Mermaid and the widget manager from CDNs are replaced by no
 Charts are inline SVG (``workbench.charts.show``); images in markdown are embedded.
 :func:`external_resources` lists anything in a page that a browser would fetch — the
 export refuses to write a page that has any.
+
+Universal design (WCAG 2.1 AA, docs/tilgjengelighet.md): every chart SVG is an image
+named by its title and described by the text made from its data (``role="img"``,
+``<title>``, ``<desc>``), followed by its «Vis som tabell» (a ``<details>`` table, no
+JavaScript); the cells sit in ``<main>`` with the run's footer after it, and only what
+can be operated is a tab stop (nbconvert makes every cell and output one).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 
 import nbformat
 
+from .. import chart_text
 from ..files import atomic_write
 
 #: Cells with one of these tags are left out of the HTML (kept in the .ipynb).
@@ -49,20 +56,24 @@ _TEMPLATE = r"""
 body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
 .jp-Cell { padding: 0; }
 .jp-Cell-inputWrapper:empty, .jp-Cell-outputWrapper:empty { display: none; }
+/* Reflow at 320 px: charts scale down to the column, tables and long words (a heading
+   «Helseteknologiordningen» at 2em is wider than 320 px) wrap. */
 .jp-OutputArea-output svg { max-width: 100%; height: auto; }
-.jp-RenderedSVG { overflow-x: auto; }
+.jp-RenderedHTMLCommon { overflow-wrap: break-word; }
 .jp-CodeCell .jp-Cell-outputWrapper { padding-left: 5px; }
 .wb-report-meta { font-family: var(--jp-content-font-family); color: #52606d;
-  font-size: 0.85rem; border-top: 1px solid #e4e7eb; margin-top: 2.5rem;
-  padding: 0.75rem 0 0 10px; }
+  font-size: 0.85rem; border-top: 1px solid #e4e7eb; max-width: 60rem;
+  margin: 2.5rem auto 0; padding: 0.75rem 1rem 0 calc(1rem + 10px); }
 .wb-report-meta code { font-size: 0.85rem; }
+a:focus-visible { outline: 3px solid #1f2933; outline-offset: 2px; }
+{{ resources.workbench_css }}
 </style>
 {%- endblock extra_css -%}
 {% block body_footer %}
+</main>
 {%- if resources.workbench_meta -%}
 <footer class="wb-report-meta">{{ resources.workbench_meta }}</footer>
 {%- endif -%}
-</main>
 </body>
 {% endblock body_footer %}
 """
@@ -134,28 +145,54 @@ _PROLOG = re.compile(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>", re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b.*?</script\s*>", re.IGNORECASE | re.DOTALL)
 _ID = re.compile(r"""\bid=(["'])([^"']+)\1""")
 _REF = re.compile(r"""(url\(\s*["']?#|href=["']#)""")
+_ARIA_REF = re.compile(r"""\b(aria-labelledby|aria-describedby)=(["'])([^"']*)\2""")
+_SVG_ROOT = re.compile(r"<svg\b[^>]*>")
+_VEGA_TITLE = re.compile(r"aria-label=\"Title text '([^\"]*)'\"")
 
 
 def inline_svg(svg: str | list[str], prefix: str) -> str:
     """SVG markup ready to sit inline in a page next to other charts.
 
     Drops the XML prolog and any script, and prefixes every id (and every reference to
-    one) so that two charts' clip paths or gradients cannot capture each other.
+    one, ``aria-labelledby``/``-describedby`` included) so that two charts' clip paths,
+    gradients or names cannot capture each other. A chart without a name of its own
+    (not made by the workbench's builders) is named by its Vega title, if it has one.
     """
     svg = "".join(svg) if isinstance(svg, list) else svg
     svg = _SCRIPT.sub("", _PROLOG.sub("", svg))
+    root = _SVG_ROOT.search(svg)
+    if root and "role=" not in root.group(0):
+        title = _VEGA_TITLE.search(svg)
+        if title:
+            svg = chart_text.label_svg(svg, html.unescape(title.group(1)))
     svg = _ID.sub(lambda m: f"id={m.group(1)}{prefix}{m.group(2)}{m.group(1)}", svg)
+    svg = _ARIA_REF.sub(lambda m: f"{m.group(1)}={m.group(2)}"
+                        + " ".join(prefix + i for i in m.group(3).split()) + m.group(2), svg)
     return _REF.sub(lambda m: m.group(1) + prefix, svg)
+
+
+def _without_tab_stops(page: str) -> str:
+    """nbconvert makes every cell and output a tab stop (``tabindex="0"``); only what can
+    be operated (links, «Vis som tabell») should be one (WCAG 2.4.3)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, features="html.parser")
+    for elem in soup.select("div.jp-Cell-inputWrapper[tabindex], "
+                            "div.jp-OutputArea-output[tabindex]"):
+        del elem.attrs["tabindex"]
+    return str(soup)
 
 
 def to_html(nb: nbformat.NotebookNode, title: str, footer: str | None = None) -> str:
     """The HTML page for ``nb`` (an executed notebook); raises if it would use the network."""
-    resources: dict[str, Any] = {"metadata": {"name": title}}
+    resources: dict[str, Any] = {"metadata": {"name": title},
+                                 "workbench_css": chart_text.css()}
     if footer:
         resources["workbench_meta"] = footer
     readers = for_readers(nb)
     with _lock:  # one exporter for all threads; a page takes ~20 ms
         body, _ = _exporter().from_notebook_node(readers, resources=resources)
+    body = _without_tab_stops(body)
     found = external_resources(body)
     if found:
         raise RuntimeError(f"the HTML would load {found[0]} from the network")
