@@ -13,6 +13,22 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
+def project_with_ssb(folder: Path, *, keep: bool = False) -> Path:
+    """``folder/data`` (a copy of data/) and ``folder/w.duckdb`` built from it, with the
+    test source ``ssb`` registered so that kommune_indicators files can cite it. Returns
+    the database."""
+    import shutil
+
+    from workbench.builder import build, load
+
+    shutil.copytree(ROOT / "data", folder / "data",
+                    ignore=shutil.ignore_patterns("*.duckdb", "*.wal", "loads", ".*"))
+    db = folder / "w.duckdb"
+    build(folder / "data", db)
+    load(CORPUS / "ok_sources_ssb.csv", "sources", db=db, data=folder / "data", keep=keep)
+    return db
+
+
 def file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

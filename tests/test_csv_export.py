@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 
 from workbench import cli, csv_export, queries
-from workbench.builder import build, load
+from workbench.builder import load
 from workbench.embed import download
 
-from helpers import CORPUS, ROOT
+from helpers import project_with_ssb
 
 HOSTILE = ['=HYPERLINK("http://evil.example","klikk")', "@SUM(A1:A9)", "+cmd|' /C calc'!A0",
            "-2+3", "\t=1+1", "\r=1+1"]
@@ -49,11 +49,7 @@ def test_numbers_stay_numbers_and_text_is_neutralised_in_a_frame():
 def loaded(tmp_path_factory):
     """A database holding hostile cells, loaded from a file as read (not changed)."""
     folder = tmp_path_factory.mktemp("formulas")
-    shutil.copytree(ROOT / "data", folder / "data",
-                    ignore=shutil.ignore_patterns("*.duckdb", "loads"))
-    db = folder / "w.duckdb"
-    build(folder / "data", db)
-    load(CORPUS / "ok_sources_ssb.csv", "sources", db=db, data=folder / "data", keep=False)
+    db = project_with_ssb(folder)
     rows = ["kommunenummer;year;indicator;value;source_id"]
     rows += [f'0301;{2000 + i};"{t.replace(chr(34), chr(34) * 2)}";-{i},5;ssb'
              for i, t in enumerate(HOSTILE)]

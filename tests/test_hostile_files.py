@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 from workbench import cli
-from workbench.builder import build, load
+from workbench.builder import load
 
-from helpers import CORPUS, ROOT, file_sha
+from helpers import file_sha, project_with_ssb
 
 HEADER = "kommunenummer,year,indicator,value,source_id"
 ROWS = ["0301,2024,innbyggere i Oslo,717710,ssb", "1103,2024,innbyggere på Ås,150000,ssb"]
@@ -18,13 +18,7 @@ ROWS = ["0301,2024,innbyggere i Oslo,717710,ssb", "1103,2024,innbyggere på Ås,
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("hostile")
-    shutil.copytree(ROOT / "data", folder / "data",
-                    ignore=shutil.ignore_patterns("*.duckdb", "loads"))
-    db = folder / "w.duckdb"
-    build(folder / "data", db)
-    load(CORPUS / "ok_sources_ssb.csv", "sources", db=db, data=folder / "data", keep=False)
-    return db
+    return project_with_ssb(tmp_path_factory.mktemp("hostile"))
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from workbench.builder import build, load
+from workbench.builder import load
 from workbench.errors import WorkbenchError
 
-from helpers import CORPUS, ROOT
+from helpers import project_with_ssb
 
 pytestmark = pytest.mark.slow
 
@@ -95,11 +95,7 @@ def csv_like_files(draw) -> bytes:
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     folder = tmp_path_factory.mktemp("property")
-    shutil.copytree(ROOT / "data", folder / "data",
-                    ignore=shutil.ignore_patterns("*.duckdb", "loads"))
-    db = folder / "w.duckdb"
-    build(folder / "data", db)
-    load(CORPUS / "ok_sources_ssb.csv", "sources", db=db, data=folder / "data", keep=False)
+    project_with_ssb(folder)
     return folder
 
 
