@@ -8,12 +8,15 @@ JavaScript (vega, vega-lite, vega-embed) comes from the workbench's own server:
 static file of the page template. ``.update(chart)`` redraws the same view in place when
 a filter changes. Numbers and dates are formatted the Norwegian way
 (:data:`workbench.norsk.D3_FORMAT_LOCALE`).
+
+Nothing is rendered in the kernel: a static SVG snapshot of the first chart (vl-convert)
+cost every dashboard kernel ~85 MB of memory (V8) and ~0.6 CPU-s, and Vega draws the
+chart in the browser a moment later anyway (docs/serving.md, «Memory per viewer»).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,6 @@ import traitlets
 
 from .. import norsk
 
-log = logging.getLogger("workbench.dashboard")
 HERE = Path(__file__).parent
 
 VEGA_ACTIONS = {"export": True, "source": False, "compiled": False, "editor": False}
@@ -50,28 +52,6 @@ def _bundle_location() -> tuple[str, str]:
 @functools.lru_cache(maxsize=1)
 def _inline_bundle(vl_convert) -> str:
     return vl_convert.javascript_bundle()
-
-
-SNAPSHOT_MAX = 300_000  # characters; a bigger SVG is not worth sending twice
-
-
-def _snapshot_svg(spec: dict[str, Any]) -> str:
-    """The chart as static SVG (vl-convert, Norwegian locale), or "" if that fails.
-
-    Sent with the widget's first state so that the chart is visible as soon as the page
-    shows its widgets, before Vega has loaded in the browser. It costs ~0.1 s in the
-    kernel (0.6 s the first time), which a preheated kernel spends before the viewer
-    arrives.
-    """
-    try:
-        import vl_convert
-
-        svg = vl_convert.vegalite_to_svg(spec, format_locale=norsk.D3_FORMAT_LOCALE,
-                                         time_format_locale=norsk.D3_TIME_FORMAT_LOCALE)
-    except Exception:
-        log.debug("no SVG snapshot", exc_info=True)
-        return ""
-    return svg if len(svg) <= SNAPSHOT_MAX else ""
 
 
 def _embed_options(renderer: str) -> dict[str, Any]:
@@ -108,18 +88,11 @@ class VegaChart(anywidget.AnyWidget):
     _embed_options = traitlets.Dict().tag(sync=True)
     _bundle_url = traitlets.Unicode("").tag(sync=True)
     _bundle_src = traitlets.Unicode("").tag(sync=True)
-    _snapshot = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, chart: Any = None, *, renderer: str = "svg",
-                 snapshot: bool | None = None, **kwargs):
+    def __init__(self, chart: Any = None, *, renderer: str = "svg", **kwargs):
         url, src = _bundle_location()
-        spec = to_spec(chart)
-        if snapshot is None:  # only where it is free: a preheated Voilà kernel
-            snapshot = os.environ.get("VOILA_PREHEAT") == "True"
-        super().__init__(spec=spec, _embed_options=_embed_options(renderer),
-                         _bundle_url=url, _bundle_src=src, version=1,
-                         _snapshot=_snapshot_svg(spec) if snapshot and spec else "",
-                         **kwargs)
+        super().__init__(spec=to_spec(chart), _embed_options=_embed_options(renderer),
+                         _bundle_url=url, _bundle_src=src, version=1, **kwargs)
 
     def update(self, chart: Any) -> None:
         """Show ``chart`` (Altair chart or Vega-Lite dict) instead; clears an error."""
@@ -127,7 +100,6 @@ class VegaChart(anywidget.AnyWidget):
         with self.hold_sync():
             self.spec = spec
             self.error = ""
-            self._snapshot = ""
             self.version += 1
 
     def show_error(self, text: str) -> None:
