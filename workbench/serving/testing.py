@@ -247,13 +247,14 @@ def start(dashboards: str | os.PathLike | None = None, *, port: int | None = Non
           env: dict[str, str] | None = None, voila_args: str | None = None,
           wait: bool = True, pool: bool = True, timeout: float = 90.0,
           pool_size: int | None = None, max_kernels: int | None = None,
-          behind_proxy: bool = False) -> Server:
+          behind_proxy: bool = False, extra_args: list[str] | None = None) -> Server:
     """Start ``workbench serve`` in its own process group and wait until it answers.
 
     ``voila_args`` are extra Voilà options (e.g. ``"--VoilaConfiguration.preheat_kernel=False"``).
     ``pool_size``, ``max_kernels`` and ``behind_proxy`` are the command's options of the
-    same names (default: serve/voila.py's values). The server's output (Voilà's log and
-    the kernels' logs) goes to ``log_path``.
+    same names (default: serve/voila.py's values); ``extra_args`` more options of
+    ``workbench serve``. The server's output (Voilà's log and the kernels' logs) goes to
+    ``log_path``.
     """
     port = port or free_port(host or "127.0.0.1")
     dashboards = Path(dashboards or DEFAULT_DASHBOARDS).resolve()
@@ -271,6 +272,7 @@ def start(dashboards: str | os.PathLike | None = None, *, port: int | None = Non
         cmd += ["--max-kernels", str(max_kernels)]
     if behind_proxy:
         cmd.append("--behind-proxy")
+    cmd += extra_args or []
     if log_path is None:
         fd, name = tempfile.mkstemp(prefix="workbench-serve-", suffix=".log")
         os.close(fd)

@@ -1,0 +1,150 @@
+"""Beyond capacity: the busy page (503 + Retry-After, Norwegian, retries by itself),
+/healthz for a load balancer, and tab closes that still free kernels after the pool was
+refused at the cap (the Voilà 0.5.13 bug that locked everyone out)."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import re
+import time
+
+import pytest
+
+from workbench.serving import testing, viewer
+
+from .conftest import NOTEBOOKS, open_tab
+
+pytestmark = pytest.mark.slow
+
+CAP = 3  # one warm kernel + two viewers
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, new_project):
+    """Trivial.ipynb only; one warm kernel, at most CAP kernels; a refill waits 1 s at
+    the cap and starts 0.2 s after a kernel is taken; the busy page retries after 3–4 s."""
+    project = new_project(tmp_path_factory.mktemp("busy"), [NOTEBOOKS / "Trivial.ipynb"])
+    srv = testing.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
+                        data=project / "data", log_path=project / "serve.log", pool_size=1,
+                        max_kernels=CAP,
+                        voila_args="--WorkbenchVoila.busy_retry_after=3 "
+                                   "--VoilaKernelManager.fill_delay=0.2 "
+                                   "--CappedKernelManager.preheat_wait=1")
+    yield srv
+    srv.stop()
+
+
+def get(srv, path: str, headers: dict | None = None, method: str = "GET"):
+    con = http.client.HTTPConnection(srv.host, srv.port, timeout=60)
+    con.request(method, path, headers=headers or {})
+    resp = con.getresponse()
+    body = resp.read()
+    con.close()
+    return resp, body
+
+
+def health(srv) -> tuple[int, dict]:
+    resp, body = get(srv, "/healthz")
+    return resp.status, json.loads(body)
+
+
+def wait_for(condition, timeout: float = 60.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.1)
+
+
+def test_busy_server_says_so_and_frees_kernels_when_tabs_close(small, browser):
+    srv = small
+    status, h = health(srv)
+    assert status == 200 and h["status"] == "ok", h
+    assert h["kernels"] == h["pooled"] == h["pool_size"] == 1 and h["max_kernels"] == CAP
+    # A probe sent to the pod's address has a foreign Host: still answered (not 403).
+    resp, body = get(srv, "/healthz", headers={"Host": "10.1.2.3:8866"})
+    assert resp.status == 200 and json.loads(body)["kernels"] == 1
+    assert get(srv, "/healthz", method="HEAD")[0].status == 200
+
+    async def scenario():
+        # Three viewers take the warm kernel one after the other; the third one's
+        # refill finds the cap reached and is refused.
+        viewers = []
+        for _ in range(3):
+            wait_for(lambda: srv.health()["pooled"] == 1, 30, "pool refilled")
+            viewers.append(await viewer.Viewer(srv.url, "Trivial.ipynb", timeout=30).open())
+        assert all(v.live for v in viewers), [v.summary() for v in viewers]
+        wait_for(lambda: srv.health()["refused"] >= 1, 30, "a refill refused at the cap")
+        full = srv.health()
+        assert full["kernels"] == CAP and full["pooled"] == 0 and full["free"] == 0, full
+        status, h = health(srv)
+        assert status == 503 and h["status"] == "full"  # readiness: send no one here
+        assert srv.health()["status"] == "full"  # liveness (?live=1): 200, keep it
+
+        # The next viewer gets the busy page.
+        resp, body = get(srv, "/voila/render/Trivial.ipynb")
+        page = body.decode()
+        assert resp.status == 503
+        retry = int(resp.getheader("Retry-After"))
+        assert 3 <= retry <= 4
+        assert resp.getheader("Cache-Control") == "no-store"
+        assert "default-src 'self'" in resp.getheader("Content-Security-Policy")
+        assert '<html lang="nb">' in page and "<main>" in page and "<h1>" in page
+        assert "For mange samtidige brukere" in page and "prøver igjen av seg selv" in page
+        assert 'role="status"' in page
+        assert re.search(rf'<meta http-equiv="refresh" content="{retry}">', page)
+        assert f'data-seconds="{retry}"' in page
+        for leak in ("Traceback", "HTTPError", "too many kernels", "kernels.py"):
+            assert leak not in page
+
+        # Tabs close (the beacon of beforeunload): every kernel goes, although a pool
+        # refill failed at the cap (Voilà then answered every shutdown with 503).
+        for v in viewers:
+            await v.leave("polite")
+        return viewers
+
+    with viewer.Loop() as loop:
+        viewers = loop.run(scenario())
+    assert [v.shutdown_status for v in viewers] == [204, 204, 204]  # not 503
+    assert "503 POST /voila/api/shutdown" not in srv.log()
+    wait_for(lambda: srv.health()["kernels"] == 1 and srv.health()["pooled"] == 1, 60,
+             "back at one warm kernel")
+    assert health(srv)[0] == 200
+
+
+def test_busy_page_counts_down_and_retries_by_itself(small, browser):
+    srv = small
+
+    async def fill():
+        taken = []
+        while srv.health()["free"] > 0 or srv.health()["pooled"] > 0:
+            v = await viewer.Viewer(srv.url, "Trivial.ipynb", timeout=30).open()
+            assert v.live, v.summary()
+            taken.append(v)
+            await asyncio.sleep(0.5)
+        return taken
+
+    async def release(taken):
+        for v in taken:
+            await v.leave("polite")
+
+    with viewer.Loop() as loop:
+        taken = loop.run(fill())
+        with open_tab(browser) as tab:
+            page = tab.page
+            page.goto(srv.page("Trivial.ipynb"))
+            heading = page.locator("main h1")
+            assert heading.inner_text() == "For mange samtidige brukere akkurat nå"
+            status = page.locator('[role="status"]')
+            assert "prøver igjen av seg selv" in status.inner_text()
+            first = int(page.locator("#wb-nedtelling").inner_text())
+            page.wait_for_function(
+                f"() => Number(document.getElementById('wb-nedtelling').textContent) < {first}",
+                timeout=5_000)
+            # Room again: the page's own retry brings the dashboard (no click).
+            loop.run(release(taken))
+            page.wait_for_selector("text=Hei fra en triviell side", timeout=60_000)
+            assert page.locator("#wb-nedtelling").count() == 0
+            assert not tab.errors
