@@ -121,7 +121,7 @@ def test_a_killed_replica_sends_its_viewers_to_the_survivor(cluster, browser):
         assert on_b is not None, "no viewer landed on replica B"
 
         a_tree = [(p, testing.start_time(p)) for p in a.pids()]
-        assert len(a_tree) >= 3  # Voilà, its warm kernels and the tab's kernel
+        assert len(a_tree) >= 2  # Voilà and the tab's kernel at least
         os.kill(a.proc.pid, signal.SIGKILL)
         t_kill = time.monotonic()
         a.proc.wait()  # reaped: not a zombie in the check below
