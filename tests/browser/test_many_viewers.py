@@ -210,14 +210,19 @@ HEAVY_LIBS = ["vl_convert", "pyarrow"]  # shared libraries, seen in /proc/PID/ma
 
 def test_dashboard_kernels_are_lean(server, tmp_path):
     """A behaviour check, not a measurement (benchmarks/load.py measures the memory):
-    the served kernels map no vl-convert or pyarrow library, and each dashboard, run in
-    a kernel started as Voilà starts it, imports none of the heavy modules."""
-    from jupyter_client.manager import start_new_kernel
+    the served kernels map no vl-convert or pyarrow library, and a kernel forked as
+    Voilà's are (from the zygote, with its preloads), after running every dashboard,
+    has imported none of the heavy modules."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import KernelProvisionerFactory
     from nbformat import read
+
+    from workbench.serving.forkkernel import ForkedProcess, Zygote
 
     kernels = server.kernel_pids()
     assert len(kernels) >= 5
     for pid in kernels:
+        assert testing.comm(pid).startswith(testing.FORKED_MARK)  # forked, as configured
         maps = Path(f"/proc/{pid}/maps").read_text()
         assert not [lib for lib in HEAVY_LIBS if lib in maps], pid
         print(pid, testing.memory_kb(pid))
@@ -225,18 +230,36 @@ def test_dashboard_kernels_are_lean(server, tmp_path):
     db = server.proc.args[server.proc.args.index("--db") + 1]
     env = dict(os.environ, VOILA_PREHEAT="True", VOILA_BASE_URL="/", WORKBENCH_DB=db,
                WORKBENCH_VEGA_BUNDLE="voila/templates/workbench/static/vega.js")
-    km, kc = start_new_kernel(kernel_name="python3", env=env, cwd=str(DASHBOARDS))
-    try:
-        for nb in sorted(DASHBOARDS.glob("*.ipynb")):
-            code = "\n".join(c.source for c in read(nb, as_version=4).cells
-                             if c.cell_type == "code")
-            reply = kc.execute_interactive(code, timeout=120, output_hook=lambda m: None)
-            assert reply["content"]["status"] == "ok", (nb.name, reply["content"])
-        loaded = []
-        reply = kc.execute_interactive(
-            f"import sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))",
-            timeout=60, output_hook=lambda m: loaded.append(m["content"].get("text", "")))
-        assert reply["content"]["status"] == "ok"
-        assert "".join(loaded).strip() == "[]", loaded
-    finally:
-        km.shutdown_kernel(now=True)
+    code = ["\n".join(c.source for c in read(nb, as_version=4).cells if c.cell_type == "code")
+            for nb in sorted(DASHBOARDS.glob("*.ipynb"))]
+
+    async def run():
+        factory = KernelProvisionerFactory.instance()
+        default = factory.default_provisioner_name
+        factory.default_provisioner_name = "workbench-fork"
+        km = AsyncKernelManager(kernel_name="python3")
+        try:
+            await km.start_kernel(env=env, cwd=str(DASHBOARDS))
+        finally:
+            factory.default_provisioner_name = default
+        assert isinstance(km.provisioner.process, ForkedProcess)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=120)
+            for source in code:
+                reply = await kc.execute_interactive(source, timeout=120,
+                                                     output_hook=lambda m: None)
+                assert reply["content"]["status"] == "ok", reply["content"]
+            out = []
+            await kc.execute_interactive(
+                f"import sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))",
+                timeout=60, output_hook=lambda m: out.append(m["content"].get("text", "")))
+            return "".join(out).strip()
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            await Zygote._current.close()
+
+    with viewer.Loop() as loop:
+        assert loop.run(run()) == "[]"

@@ -60,6 +60,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
              "unless one came back.")
     reclaim_interval = Float(2.0, config=True,
                              help="Seconds between reclaim scans (0: no reclaim).")
+    pool_concurrency = Integer(
+        2, config=True,
+        help="Pool kernels started and rendered at once. Rendering a notebook's page "
+             "runs in Voila's own process: twenty at once kept it from answering "
+             "viewers and probes for seconds.")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -72,6 +77,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._background: set[asyncio.Task] = set()
         self.reclaimed = {"never_connected": 0, "disconnected": 0}
         self.refused = 0
+        self._pool_slots: asyncio.Semaphore | None = None
 
     # --- the cap ---------------------------------------------------------------------
 
@@ -264,15 +270,12 @@ class CappedKernelManager(AsyncMappingKernelManager):
         live = set(self._kernels)
         pooled = self.pooled_kernel_ids() & live
         pending = sum(1 for _, _, t in self._pool_tasks() if not t.done())
-        rendering = sum(1 for _, _, t in self._pool_tasks()
-                        if self._ready(t) and not t.result()["task"].done())
         connected = sum(1 for k in live if self._kernel_connections.get(k, 0) > 0)
         return {
             "kernels": len(live),
             "starting": self._starting,
             "pooled": len(pooled),
             "pool_pending": pending,
-            "pool_rendering": rendering,
             "pool_size": sum(self.pool_size_for(n) for n in getattr(self, "_pools", {})),
             "viewers": connected,
             "viewers_unconnected": len(live - pooled) - connected,
@@ -314,7 +317,18 @@ class PoolFixes:
     * A failed entry is removed before a shutdown (see
       :meth:`CappedKernelManager.drop_failed_pool_tasks`).
     * The moment a pooled kernel is handed to a page is recorded, for the reclaim scan.
+    * At most ``pool_concurrency`` pool kernels start and render at once, and a pool
+      entry is ready only once its page is rendered.
     """
+
+    async def _initialize(self, notebook_path: str, kernel_id: str | None = None, **kwargs):
+        if self._pool_slots is None:
+            self._pool_slots = asyncio.Semaphore(max(self.pool_concurrency, 1))
+        async with self._pool_slots:
+            result = await super()._initialize(notebook_path, kernel_id, **kwargs)
+            with contextlib.suppress(Exception):  # a failed render is the page's to show
+                await asyncio.shield(result["task"])
+        return result
 
     def get_pool_size(self, notebook_name: str) -> int:
         return sum(1 for t in getattr(self, "_pools", {}).get(notebook_name, [])

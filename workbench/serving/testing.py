@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -37,6 +38,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 KERNEL_MARK = "ipykernel_launcher"  # in a kernel's command line
+FORKED_MARK = "wbk-"  # the start of a forked kernel's name (workbench/serving/zygote.py)
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -71,6 +73,27 @@ def cmdline(pid: int) -> str:
             errors="replace")
     except OSError:
         return ""
+
+
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def is_kernel(pid: int) -> bool:
+    return KERNEL_MARK in cmdline(pid) or comm(pid).startswith(FORKED_MARK)
+
+
+def kernel_of(pid: int) -> str:
+    """The kernel id a kernel process stands for, as far as /proc tells (forked kernels
+    carry the first 11 characters of it)."""
+    name = comm(pid)
+    if name.startswith(FORKED_MARK):
+        return name[len(FORKED_MARK):]
+    found = re.search(r"kernel-([0-9a-f-]{36})\.json", cmdline(pid))
+    return found.group(1) if found else ""
 
 
 def memory_kb(pid: int) -> dict[str, int]:
@@ -126,7 +149,7 @@ class Server:
         except (OSError, ValueError):  # busy starting kernels: ask again
             return False
         return (h["pooled"] >= h["pool_size"] and not h["pool_pending"]
-                and not h.get("pool_rendering") and not h["starting"])
+                and not h["starting"])
 
     def wait_ready(self, timeout: float = 90.0, pool: bool = True) -> None:
         """Wait until the server answers (and, with ``pool``, every kernel pool is full)."""
@@ -153,7 +176,12 @@ class Server:
         return process_tree(self.proc.pid) if self.proc.poll() is None else []
 
     def kernel_pids(self) -> list[int]:
-        return [p for p in self.pids() if KERNEL_MARK in cmdline(p)]
+        return [p for p in self.pids() if is_kernel(p)]
+
+    def kernel_pid(self, kernel_id: str) -> int | None:
+        """The process of a kernel, by its id."""
+        return next((p for p in self.kernel_pids() if kernel_of(p)
+                     and kernel_id.startswith(kernel_of(p))), None)
 
     def cpu_seconds(self) -> float:
         """CPU time used so far by Voilà and its kernels, also those already gone.
@@ -168,13 +196,18 @@ class Server:
         return total / os.sysconf("SC_CLK_TCK")
 
     def memory(self) -> dict:
-        """RSS, PSS and USS in MB: the whole server, Voilà alone, and each kernel."""
-        voila = memory_kb(self.proc.pid)
-        kernels = {pid: memory_kb(pid) for pid in self.kernel_pids()}
+        """RSS, PSS and USS in MB: the whole server, Voilà alone, the kernel zygote (if
+        kernels are forked), and each kernel."""
+        pids = self.pids()
+        kernels = {pid: memory_kb(pid) for pid in pids if is_kernel(pid)}
+        others = {pid: memory_kb(pid) for pid in pids if pid not in kernels}
         mb = lambda kb: round(kb / 1024, 1)  # noqa: E731
-        total = {k: voila[k] + sum(m[k] for m in kernels.values()) for k in voila}
+        total = {k: sum(m[k] for m in [*kernels.values(), *others.values()])
+                 for k in ("rss", "pss", "uss")}
+        zygote = [m for pid, m in others.items() if "workbench.serving.zygote" in cmdline(pid)]
         return {"total": {k: mb(v) for k, v in total.items()},
-                "voila": {k: mb(v) for k, v in voila.items()},
+                "voila": {k: mb(v) for k, v in memory_kb(self.proc.pid).items()},
+                "zygote": {k: mb(v) for k, v in zygote[0].items()} if zygote else None,
                 "kernels": {pid: {k: mb(v) for k, v in m.items()}
                             for pid, m in kernels.items()}}
 
@@ -339,7 +372,6 @@ def nginx_config(upstreams: list[str], port: int, workdir: Path) -> str:
     replicas replaced by ``upstreams`` (``host:port``), listening on 127.0.0.1:``port``,
     wrapped in a main configuration with every file under ``workdir``."""
     import getpass
-    import re
 
     site = NGINX_CONF.read_text(encoding="utf-8")
     servers = "".join(f"    server {u} max_fails=1 fail_timeout=10s;\n" for u in upstreams)
