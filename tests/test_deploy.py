@@ -38,7 +38,8 @@ def image_command() -> list[str]:
     lines = containerfile_lines()
     entry = exec_form(next(line for line in lines if line.startswith("ENTRYPOINT")))
     cmd = exec_form(next(line for line in lines if line.startswith("CMD")))
-    return entry + cmd
+    assert entry[:2] == ["tini", "--"]  # PID 1 that reaps and forwards signals
+    return entry[2:] + cmd
 
 
 def manifests() -> dict[str, dict]:
