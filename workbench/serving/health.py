@@ -7,7 +7,8 @@ the database snapshot the replica serves, and a status:
   (preheated) kernel ready;
 * ``degraded`` — still room, but little, or no warm kernel: a new viewer waits for a
   kernel to start;
-* ``full`` — no free slot: a new viewer would get the busy page.
+* ``full`` — no free slot and no warm kernel that could give its slot up (every kernel
+  is a viewer's): a new viewer would get the busy page.
 
 Status codes: ``/healthz`` answers 503 when ``full`` and 200 otherwise — a readiness
 probe, so that a load balancer stops sending new viewers to a full replica;
@@ -46,7 +47,7 @@ def snapshot(path: str | None) -> dict | None:
 
 
 def status_of(counts: dict) -> str:
-    if counts["free"] <= 0:
+    if counts["free"] <= 0 and not counts["pooled"]:
         return "full"
     if counts["free"] < OK_FREE or (counts["pool_size"] and not counts["pooled"]):
         return "degraded"

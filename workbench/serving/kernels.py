@@ -10,9 +10,13 @@ once and gives back the kernels whose viewer is gone:
 * **disconnected** — the page's websocket closed (tab killed, laptop lid shut and the
   ping timed out, network gone) and did not come back: shut down
   ``disconnected_timeout`` seconds after the close;
-* everything else stays: pooled (preheated) kernels are never touched, a kernel that is
+* everything else stays: pooled (preheated) kernels are not reclaimed, a kernel that is
   busy is never cut, and a connected viewer keeps the kernel until jupyter_server's idle
   culler (``cull_idle_timeout``) takes it.
+
+Viewers come before warm kernels: a viewer who finds the cap reached and no warm kernel
+of their dashboard takes the slot of another dashboard's warm kernel (the fullest pool
+gives one up), so the busy page comes only when every kernel is a viewer's.
 
 A scan every ``reclaim_interval`` seconds does this and refills the preheated pools that
 are short (after a refill was refused at the cap). jupyter_server tells the manager about
@@ -40,10 +44,12 @@ from traitlets import Float, Integer
 class CappedKernelManager(AsyncMappingKernelManager):
     """At most ``max_kernels`` kernels at once; kernels of vanished viewers come back.
 
-    Preheated (pooled) kernels count. A viewer who needs a new kernel beyond the cap
-    gets HTTP 503 (the template's Norwegian busy page, which retries by itself). A pool
-    refill at the cap waits up to ``preheat_wait`` seconds for a kernel to be shut down,
-    then gives up; the reclaim scan refills the pool when there is room again.
+    Preheated (pooled) kernels count, but give their slot up to a viewer (one warm
+    kernel of the fullest pool is shut down). A viewer who needs a new kernel beyond the
+    cap when no warm kernel is left gets HTTP 503 (the template's Norwegian busy page,
+    which retries by itself). A pool refill at the cap waits up to ``preheat_wait``
+    seconds for a kernel to be shut down, then gives up; the reclaim scan refills the
+    pool when there is room again.
     """
 
     max_kernels = Integer(16, config=True,
@@ -77,6 +83,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._background: set[asyncio.Task] = set()
         self.reclaimed = {"never_connected": 0, "disconnected": 0}
         self.refused = 0
+        self.evicted = 0
         self._pool_slots: asyncio.Semaphore | None = None
 
     # --- the cap ---------------------------------------------------------------------
@@ -91,17 +98,24 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._ensure_reclaimer()
         env = kwargs.get("env") or {}
         preheat = env.get("VOILA_PREHEAT") == "True"
+        # A viewer's slot is reserved (counted in _starting) before anything is awaited,
+        # so that a pool refill waiting at the cap cannot take it first.
+        reserved = False
         if kwargs.get("kernel_id") is None and self._full():
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + (self.preheat_wait if preheat else 0)
-            while self._full():
-                if loop.time() >= deadline:
-                    self.refused += 1
-                    self.log.warning("Kernel cap reached (%d kernels); refusing a new "
-                                     "one%s", self.max_kernels, " for the pool" * preheat)
-                    raise web.HTTPError(503, "too many kernels")
-                await asyncio.sleep(0.25)
-        self._starting += 1
+            reserved = not preheat and await self._evict_warm_kernel()
+            if not reserved:
+                loop = asyncio.get_running_loop()
+                deadline = loop.time() + (self.preheat_wait if preheat else 0)
+                while self._full():
+                    if loop.time() >= deadline:
+                        self.refused += 1
+                        self.log.warning("Kernel cap reached (%d kernels); refusing a "
+                                         "new one%s", self.max_kernels,
+                                         " for the pool" * preheat)
+                        raise web.HTTPError(503, "too many kernels")
+                    await asyncio.sleep(0.25)
+        if not reserved:
+            self._starting += 1
         try:
             kernel_id = await super().start_kernel(*args, **kwargs)
         finally:
@@ -113,6 +127,36 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self._unpooled_since[kernel_id] = time.monotonic()
             self._rearm_pool(env.get("SCRIPT_NAME", ""))
         return kernel_id
+
+    async def _evict_warm_kernel(self) -> bool:
+        """Shut down one ready warm kernel, from the pool with the most ready ones.
+
+        Called for a viewer at the cap: that viewer's own dashboard had no ready warm
+        kernel (else the page would have taken it), so the kernel comes from another
+        dashboard, whose pool is refilled when there is room again.
+        """
+        best, ready_count = None, 0
+        for name, pool in (getattr(self, "_pools", None) or {}).items():
+            ready = [t for t in pool if self._ready(t)]
+            if len(ready) > ready_count:
+                best, ready_count = (name, ready[-1]), len(ready)
+        if best is None:
+            return False
+        name, task = best
+        kernel_id = task.result().get("kernel_id")
+        with contextlib.suppress(ValueError):
+            self._pools[name].remove(task)  # no page can take it while it shuts down
+        self._starting += 1  # the viewer's slot, held from now on
+        try:
+            await self.shutdown_kernel(kernel_id, now=True)
+        except Exception:
+            self._starting -= 1
+            self.log.exception("Could not shut warm kernel %s down", kernel_id)
+            return False
+        self.evicted += 1
+        self.log.info("Kernel cap reached: a warm kernel of %s gave its slot to a viewer",
+                      name)
+        return True
 
     def _rearm_pool(self, script_name: str) -> None:
         # Voilà refills a pool only when a pooled kernel is taken; after a refill
@@ -283,6 +327,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
             "free": max(self.free_slots(), 0),
             "reclaimed": dict(self.reclaimed),
             "refused": self.refused,
+            "evicted": self.evicted,
         }
 
 
