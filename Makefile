@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/dashboards.py
 	$(BIN)/python benchmarks/reports.py
 	$(BIN)/python benchmarks/extract.py
+	$(BIN)/python benchmarks/load.py
 
 docs: $(STAMP)
 	$(BIN)/workbench describe --markdown > docs/data-dictionary.md

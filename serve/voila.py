@@ -84,20 +84,50 @@ c.VoilaConfiguration.extension_denylist = ["jupytext", "@voila-dashboards/jupyte
                                            "jupyterlab_pygments"]
 
 # --- Kernels ---------------------------------------------------------------------------
-# Preheated kernels: one kernel per dashboard has already run the notebook when the
-# viewer arrives (Voilà then sends the rendered page at once). Refilled 1 s after use.
+# Preheated kernels: POOL kernels per dashboard have already run the notebook when
+# viewers arrive (Voilà then sends the rendered page at once). A burst of viewers is
+# served within 2 s only by kernels that are already warm: on 2 cores a new kernel costs
+# ~1.5 CPU-s (docs/serving.md, «Capacity»). A used kernel is replaced fill_delay seconds
+# later, so that the refills do not compete with the viewers of a burst.
+# `workbench serve --pool-size N` overrides the pool size.
 c.VoilaConfiguration.preheat_kernel = True
-c.VoilaConfiguration.default_pool_size = 1
+c.VoilaConfiguration.default_pool_size = 4
+c.VoilaKernelManager.fill_delay = 10
 
-# At most this many kernels at once, pooled ones included (each kernel is a Python
-# process of ~150 MB). A viewer beyond the cap gets a Norwegian 503 page ("prøv igjen om
-# litt"); a pool refill at the cap waits up to preheat_wait seconds for a free slot.
+# Kernels are forked from a zygote that has already imported ipykernel, polars, DuckDB,
+# Altair and the dashboards' code (workbench/serving/forkkernel.py): a new kernel costs
+# ~0.4 CPU-s instead of ~1.5 and shares those modules' memory. If forking is not
+# possible, kernels start the usual way (the log says why).
+c.KernelProvisionerFactory.default_provisioner_name = "workbench-fork"
+
+# At most this many kernels at once, pooled ones included (~115 MB PSS / ~200 MB RSS
+# each, docs/serving.md). A viewer beyond the cap gets the Norwegian busy page (503 with
+# Retry-After; it retries by itself); a pool refill at the cap waits up to preheat_wait
+# seconds for a free slot. `workbench serve --max-kernels N` overrides the cap.
 c.VoilaConfiguration.multi_kernel_manager_class = "workbench.serving.kernels.CappedKernelManager"
-c.CappedKernelManager.max_kernels = 16
+c.CappedKernelManager.max_kernels = 48
 c.CappedKernelManager.preheat_wait = 10
+c.WorkbenchVoila.busy_retry_after = 10
 
-# Idle kernels (no widget message for 30 min, also with the tab still open) are shut
-# down; Voilà also shuts a kernel down when its tab is closed. Pooled kernels are kept.
+# Kernels come back (workbench/serving/kernels.py): a page whose websocket never opened
+# (a link-preview bot, a plain GET) gives its kernel back after unconnected_timeout s; a
+# page whose websocket closed and did not come back (tab killed, lid closed, network
+# gone) after disconnected_timeout s. Scanned every reclaim_interval s; pooled kernels
+# are never touched, busy ones never cut.
+c.CappedKernelManager.unconnected_timeout = 20
+c.CappedKernelManager.disconnected_timeout = 45
+c.CappedKernelManager.reclaim_interval = 2
+
+# A websocket whose other end vanished without closing (laptop lid shut, Wi-Fi gone) is
+# noticed by its keep-alive ping: every 10 s, closed after 20 s without an answer
+# (jupyter_server reads these tornado settings). Then disconnected_timeout applies.
+c.Voila.tornado_settings["ws_ping_interval"] = 10_000
+c.Voila.tornado_settings["ws_ping_timeout"] = 20_000
+
+# A connected viewer who does nothing for 30 minutes (no widget message) loses the kernel
+# too (the page then says so and offers a reload); never while it computes. Voilà also
+# shuts a kernel down when its tab closes; the template fetches the tree page once so the
+# _xsrf cookie that request needs exists even when a dashboard is opened directly.
 c.MappingKernelManager.cull_idle_timeout = 1800
 c.MappingKernelManager.cull_interval = 60
 c.MappingKernelManager.cull_connected = True

@@ -86,7 +86,9 @@ def _cmd_serve(args) -> int:
     from . import serving
 
     return serving.serve(db=args.db, data=args.data, host=args.host, port=args.port,
-                        dashboards=args.dashboards)
+                         dashboards=args.dashboards, pool_size=args.pool_size,
+                         max_kernels=args.max_kernels, behind_proxy=args.behind_proxy,
+                         build_missing=not args.no_build)
 
 
 def _say(text: str) -> None:
@@ -250,6 +252,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8866)
     s.add_argument("--dashboards", metavar="DIR",
                    help="folder of notebooks to serve (default: dashboards/)")
+    s.add_argument("--pool-size", type=int, metavar="N",
+                   help="warm (preheated) kernels per dashboard (default: serve/voila.py)")
+    s.add_argument("--max-kernels", type=int, metavar="N",
+                   help="most kernels at once, warm ones included (default: serve/voila.py)")
+    s.add_argument("--behind-proxy", action="store_true",
+                   help="listen on loopback but accept the host name a reverse proxy "
+                        "on this machine passes on")
+    s.add_argument("--no-build", action="store_true",
+                   help="never build the database: a missing one is an error (replicas "
+                        "serving a published snapshot)")
     s.set_defaults(func=_cmd_serve)
     # --- reports (owned by workbench/reports/) ---
     s = sub.add_parser("report", parents=[common],

@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from . import database, params, paths
+from . import params, paths
 from .errors import WorkbenchError
 
 _PARAM = re.compile(r"^--\s*@param\s+(\w+)\s+(int|decimal|text|bool)"
@@ -153,7 +153,9 @@ def connection(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
             return cached[1]
         if cached:
             cached[1].close()
-        con = database.connect(path)
+        # Not database.connect(): that module brings the catalog and the build
+        # machinery, which a dashboard kernel does not need.
+        con = duckdb.connect(str(path), read_only=True)
         _shared[key] = (stamp, con)
         return con
 
@@ -164,7 +166,9 @@ def run(name: str, params: dict | None = None, *, con=None, from_text: bool = Fa
     values = bind(q, params or {}, from_text)
     con = con or connection(db)
     with _lock:
-        return con.sql(q.sql, params=values).pl()
+        # Through DuckDB's Arrow C stream (polars reads the PyCapsule directly), not
+        # relation.pl(), which imports pyarrow: ~45 MB more in every dashboard kernel.
+        return pl.DataFrame(con.sql(q.sql, params=values))
 
 
 def query(name: str, /, **params) -> pl.DataFrame:

@@ -58,8 +58,11 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="package")
 def wb_server(project):
     # host=None: `workbench serve` without --host, i.e. its default address.
+    # pool_size=1: one warm kernel per notebook is enough for these tests (serve/voila.py
+    # keeps more for bursts of viewers; tests/browser/test_many_viewers.py covers those).
     srv = testing.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
-                       data=project / "data", log_path=project / "serve.log", pool=True)
+                       data=project / "data", log_path=project / "serve.log", pool=True,
+                       pool_size=1)
     yield srv
     srv.stop()
 
@@ -156,7 +159,7 @@ def dashboards_server(tmp_path_factory):
     root = make_project(tmp_path_factory.mktemp("real"), notebooks=[])
     srv = testing.start(DASHBOARDS, db=root / "data" / "warehouse.duckdb",
                        data=root / "data", log_path=root / "serve.log", pool=True,
-                       timeout=180)
+                       timeout=180, pool_size=1)
     yield srv
     srv.stop()
 

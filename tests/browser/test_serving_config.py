@@ -37,6 +37,12 @@ def test_voila_command_and_environment(tmp_path):
     assert env["WORKBENCH_VOILA_ALLOW_REMOTE"] == "0"
     assert env["WORKBENCH_VEGA_BUNDLE"] == server.bundle_url_path()
     assert server.voila_env(db, tmp_path, "0.0.0.0")["WORKBENCH_VOILA_ALLOW_REMOTE"] == "1"
+    # Behind a reverse proxy on loopback: the proxy's Host header is accepted.
+    assert server.voila_env(db, tmp_path, "127.0.0.1", behind_proxy=True)[
+        "WORKBENCH_VOILA_ALLOW_REMOTE"] == "1"
+    cmd = server.voila_command(tmp_path, "127.0.0.1", 9999, pool_size=3, max_kernels=30)
+    assert "--VoilaConfiguration.default_pool_size=3" in cmd
+    assert "--CappedKernelManager.max_kernels=30" in cmd
 
 
 def test_url_opens_on_the_landing_page(tmp_path):
@@ -153,13 +159,16 @@ def test_dashboard_links_lists_titles(monkeypatch):
     assert "Oversikt.ipynb" not in out
 
 
-def test_snapshot_is_static_svg_only_in_preheated_kernels(monkeypatch):
+def test_charts_are_not_rendered_in_the_kernel(monkeypatch):
+    """No static SVG snapshot in a dashboard kernel, preheated or not: vl-convert's V8
+    cost every kernel ~85 MB (docs/serving.md); Vega draws the chart in the browser."""
     spec = {"mark": "bar", "data": {"values": [{"a": 1}, {"a": 2}]},
             "encoding": {"x": {"field": "a", "type": "quantitative"}}}
-    monkeypatch.delenv("VOILA_PREHEAT", raising=False)
-    assert embed.chart(spec)._snapshot == ""
-    monkeypatch.setenv("VOILA_PREHEAT", "True")
-    view = embed.chart(spec)
-    assert view._snapshot.startswith("<svg") and "mark-rect" in view._snapshot
-    view.update(spec)
-    assert view._snapshot == ""  # updates send the spec only
+    monkeypatch.setenv("WORKBENCH_VEGA_BUNDLE", "voila/templates/workbench/static/x.js")
+    for preheat in ("True", "False"):
+        monkeypatch.setenv("VOILA_PREHEAT", preheat)
+        view = embed.chart(spec)
+        state = view.get_state()
+        assert "_snapshot" not in state
+        sent = {k: v for k, v in state.items() if k not in ("_esm", "_css")}  # the code
+        assert "<svg" not in str(sent) and view.spec == spec

@@ -196,22 +196,6 @@ function render({ model, el }) {
     requestAnimationFrame(() => { status.textContent = words; });
   };
 
-  // A preheated kernel sends a static SVG of the first chart (drawn server-side by
-  // vl-convert): shown at once, replaced by the interactive view when that is drawn.
-  const snapshot = model.get("_snapshot");
-  if (snapshot) {
-    const still = document.createElement("div");
-    still.className = "wb-chart-view wb-snapshot";
-    still.setAttribute("role", "img");
-    still.setAttribute("aria-label", text.title);
-    if (text.description) {
-      desc.textContent = text.description;
-      still.setAttribute("aria-describedby", desc.id);
-    }
-    still.innerHTML = snapshot;
-    holder.appendChild(still);
-  }
-
   async function draw() {
     const mine = ++seq;
     const version = model.get("version");

@@ -15,12 +15,15 @@ data; vega-embed's «…» menu (a ``<summary>`` without a name, whose «Lagre s
 did not work by keyboard) is replaced by labelled buttons «Last ned PNG», «Last ned SVG»,
 «Last ned data» (the rows given as ``data``, CSV) and «Vis som tabell»; a status message
 says when the chart was redrawn.
+
+Nothing is rendered in the kernel: a static SVG snapshot of the first chart (vl-convert)
+cost every dashboard kernel ~85 MB of memory (V8) and ~0.6 CPU-s, and Vega draws the
+chart in the browser a moment later anyway (docs/serving.md, «Memory per viewer»).
 """
 
 from __future__ import annotations
 
 import functools
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,6 @@ import traitlets
 from .. import chart_text, norsk
 from .download import csv_reply, rows_text
 
-log = logging.getLogger("workbench.dashboard")
 HERE = Path(__file__).parent
 
 # No vega-embed menu: the widget has its own labelled buttons (vega.js).
@@ -51,28 +53,6 @@ def _bundle_location() -> tuple[str, str]:
 @functools.lru_cache(maxsize=1)
 def _inline_bundle(vl_convert) -> str:
     return vl_convert.javascript_bundle()
-
-
-SNAPSHOT_MAX = 300_000  # characters; a bigger SVG is not worth sending twice
-
-
-def _snapshot_svg(spec: dict[str, Any]) -> str:
-    """The chart as static SVG (vl-convert, Norwegian locale), or "" if that fails.
-
-    Sent with the widget's first state so that the chart is visible as soon as the page
-    shows its widgets, before Vega has loaded in the browser. It costs ~0.1 s in the
-    kernel (0.6 s the first time), which a preheated kernel spends before the viewer
-    arrives.
-    """
-    try:
-        import vl_convert
-
-        svg = vl_convert.vegalite_to_svg(spec, format_locale=norsk.D3_FORMAT_LOCALE,
-                                         time_format_locale=norsk.D3_TIME_FORMAT_LOCALE)
-    except Exception:
-        log.debug("no SVG snapshot", exc_info=True)
-        return ""
-    return svg if len(svg) <= SNAPSHOT_MAX else ""
 
 
 def _embed_options(renderer: str) -> dict[str, Any]:
@@ -127,20 +107,15 @@ class VegaChart(anywidget.AnyWidget):
     _embed_options = traitlets.Dict().tag(sync=True)
     _bundle_url = traitlets.Unicode("").tag(sync=True)
     _bundle_src = traitlets.Unicode("").tag(sync=True)
-    _snapshot = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, chart: Any = None, *, data=None, filename: str | None = None,
-                 renderer: str = "svg", snapshot: bool | None = None,
-                 csv_label: str = "Last ned data", **kwargs):
+                 renderer: str = "svg", csv_label: str = "Last ned data", **kwargs):
         url, src = _bundle_location()
         spec = to_spec(chart)
-        if snapshot is None:  # only where it is free: a preheated Voilà kernel
-            snapshot = os.environ.get("VOILA_PREHEAT") == "True"
         self._data = data
         self._csv_label = csv_label
         super().__init__(spec=spec, _embed_options=_embed_options(renderer),
                          _bundle_url=url, _bundle_src=src, version=1,
-                         _snapshot=_snapshot_svg(spec) if snapshot and spec else "",
                          _table_html=_table_html(spec), filename=_stem(filename),
                          **self._csv_state(data), **kwargs)
         self.on_msg(self._on_message)
@@ -169,7 +144,6 @@ class VegaChart(anywidget.AnyWidget):
             self.spec = spec
             self._table_html = _table_html(spec)
             self.error = ""
-            self._snapshot = ""
             self.version += 1
 
     def _on_message(self, _widget, content, _buffers) -> None:

@@ -9,12 +9,9 @@ start servers with :mod:`.testing`.
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import os
 import shlex
-import signal
-import subprocess
 import sys
 from pathlib import Path
 
@@ -40,22 +37,29 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def voila_command(dashboards: Path, host: str, port: int) -> list[str]:
+def voila_command(dashboards: Path, host: str, port: int, *, pool_size: int | None = None,
+                  max_kernels: int | None = None) -> list[str]:
     """The Voilà command line (configuration from serve/voila.py only).
 
-    It runs :class:`workbench.serving.app.WorkbenchVoila`: Voilà, with malformed URLs
-    answered 400 instead of 500.
+    It runs :class:`workbench.serving.app.WorkbenchVoila` (Voilà with malformed URLs
+    answered 400, a busy page, /healthz). ``pool_size`` (warm kernels per dashboard) and
+    ``max_kernels`` override serve/voila.py.
     """
     cmd = [sys.executable, "-m", "workbench.serving.app", str(dashboards),
            f"--Voila.config_file_paths={SERVE_DIR}",
            f"--Voila.ip={host}", f"--Voila.port={port}", "--no-browser"]
+    if pool_size is not None:
+        cmd.append(f"--VoilaConfiguration.default_pool_size={pool_size}")
+    if max_kernels is not None:
+        cmd.append(f"--CappedKernelManager.max_kernels={max_kernels}")
     extra = os.environ.get("WORKBENCH_VOILA_ARGS")
     if extra:
         cmd += shlex.split(extra)
     return cmd
 
 
-def voila_env(db: Path, data: Path, host: str) -> dict[str, str]:
+def voila_env(db: Path, data: Path, host: str, *, behind_proxy: bool = False
+              ) -> dict[str, str]:
     env = dict(os.environ)
     # Kernels open the database through workbench.connect(), which reads WORKBENCH_DB.
     env["WORKBENCH_DB"] = str(db.resolve())
@@ -64,7 +68,9 @@ def voila_env(db: Path, data: Path, host: str) -> dict[str, str]:
     if env.get("JUPYTER_PATH"):
         jupyter_path.append(env["JUPYTER_PATH"])
     env["JUPYTER_PATH"] = os.pathsep.join(jupyter_path)
-    env["WORKBENCH_VOILA_ALLOW_REMOTE"] = "0" if _is_loopback(host) else "1"
+    # A loopback-bound server refuses a Host that is not loopback (DNS rebinding), unless
+    # it sits behind a reverse proxy that passes the public name on.
+    env["WORKBENCH_VOILA_ALLOW_REMOTE"] = "1" if behind_proxy or not _is_loopback(host) else "0"
     # workbench/embed.py in the kernels loads Vega from here (relative to Voilà's base URL).
     env["WORKBENCH_VEGA_BUNDLE"] = bundle_url_path()
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets a debugger warning
@@ -83,8 +89,14 @@ def url_for(host: str, port: int, dashboards: Path) -> str:
 
 def prepare(*, db: str | os.PathLike | None = None, data: str | os.PathLike | None = None,
             host: str = "127.0.0.1", port: int = 8866,
-            dashboards: str | os.PathLike | None = None) -> tuple[list[str], dict[str, str], str]:
-    """Build the database if missing, write the bundle; return Voilà's command and env."""
+            dashboards: str | os.PathLike | None = None, pool_size: int | None = None,
+            max_kernels: int | None = None, behind_proxy: bool = False,
+            build_missing: bool = True) -> tuple[list[str], dict[str, str], str]:
+    """Build the database if missing, write the bundle; return Voilà's command and env.
+
+    ``build_missing=False``: a missing database is an error (a replica serves the
+    snapshot it is given and never builds one).
+    """
     from .. import builder
 
     db_file = paths.db_path(db).resolve()
@@ -93,32 +105,42 @@ def prepare(*, db: str | os.PathLike | None = None, data: str | os.PathLike | No
     if not folder.is_dir():
         raise WorkbenchError(f"{folder}: no such folder of dashboards")
     if not db_file.exists():
+        if not build_missing:
+            raise WorkbenchError(f"{db_file}: no database here (--no-build: this server "
+                                 "serves a published snapshot and does not build one)")
         print(f"Bygger databasen {db_file} …", flush=True)
         builder.build(data_dir, db_file)
     ensure_bundle()
     host = host or "127.0.0.1"
-    return (voila_command(folder, host, port), voila_env(db_file, data_dir, host),
+    return (voila_command(folder, host, port, pool_size=pool_size, max_kernels=max_kernels),
+            voila_env(db_file, data_dir, host, behind_proxy=behind_proxy),
             url_for(host, port, folder))
 
 
 def serve(*, db: str | os.PathLike | None = None, data: str | os.PathLike | None = None,
           host: str = "127.0.0.1", port: int = 8866,
-          dashboards: str | os.PathLike | None = None) -> int:
-    """Run Voilà in the foreground until Ctrl-C (or SIGTERM); return its exit code."""
+          dashboards: str | os.PathLike | None = None, pool_size: int | None = None,
+          max_kernels: int | None = None, behind_proxy: bool = False,
+          build_missing: bool = True) -> int:
+    """Run Voilà in the foreground until Ctrl-C (or SIGTERM); does not return.
+
+    This process becomes Voilà (``exec``): nothing of the workbench's build machinery
+    stays in memory beside it (the wrapper process used to hold ~120 MB doing nothing),
+    and SIGTERM/SIGINT reach Voilà directly, which then shuts its kernels down.
+    ``behind_proxy``: accept the Host header a reverse proxy passes on although the
+    server listens on loopback (docs/serving.md, «Behind a proxy, several replicas»).
+    ``build_missing=False``: fail instead of building a missing database.
+    """
     host = host or "127.0.0.1"
-    cmd, env, url = prepare(db=db, data=data, host=host, port=port, dashboards=dashboards)
+    cmd, env, url = prepare(db=db, data=data, host=host, port=port, dashboards=dashboards,
+                            pool_size=pool_size, max_kernels=max_kernels,
+                            behind_proxy=behind_proxy, build_missing=build_missing)
     print(f"Dashbordene: {url}", flush=True)
     if not _is_loopback(host):
         print("Merk: serveren lytter på en adresse andre maskiner kan nå.", flush=True)
-    proc = subprocess.Popen(cmd, env=env)
-    previous = signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:  # the terminal sent SIGINT to Voilà too; let it finish
-        with contextlib.suppress(KeyboardInterrupt):
-            return proc.wait(timeout=20)
-        return 130
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        if proc.poll() is None:
-            proc.kill()
+    elif behind_proxy:
+        print("Merk: serveren godtar adressenavnet en mellomtjener (proxy) sender videre.",
+              flush=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execvpe(cmd[0], cmd, env)
