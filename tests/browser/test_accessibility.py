@@ -33,6 +33,7 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import httpx
 import pytest
 
 from workbench import cli
@@ -483,3 +484,37 @@ def test_error_pages_and_the_statement(browser, server, axe_js, tmp_path):
         axe(page, axe_js, "503")
         assert_structure(page, "Opptatt – prøver igjen – e-helse workbench")
         assert "prøver igjen av seg selv" in page.locator("main [role=alert]").inner_text()
+
+
+def test_connection_lost_message_passes_axe(browser, server, axe_js):
+    """The page whose kernel is gone (kernel-watch.js): announced, focused, axe-clean."""
+    with open_tab(browser) as tab:
+        page = tab.page
+        open_dashboard(page, server, "Oversikt")
+        kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data')"
+                               ".textContent).kernelId")
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            c.get("voila/tree/")
+            assert c.post(f"voila/api/shutdown/{kernel}",
+                          data={"_xsrf": c.cookies.get("_xsrf")}).status_code == 204
+        alert = page.locator('main .wb-frakoblet[role="alert"]')
+        alert.wait_for(timeout=30_000)
+        assert page.evaluate("document.activeElement.textContent") == "Last inn siden på nytt"
+        axe(page, axe_js, "Oversikt, forbindelsen brutt")
+        assert_structure(page, "Oversikt – e-helse workbench")
+
+
+def test_nginx_page_when_no_replica_answers(browser, axe_js, tmp_path):
+    """deploy/nginx/workbench.conf's own page (every replica down): Norwegian, announced,
+    axe-clean, no timed reload the viewer could not stop."""
+    if not Path(testing.NGINX).exists():
+        pytest.fail(f"{testing.NGINX} is missing (.ci/run installs Debian's nginx)")
+    down = [f"127.0.0.1:{testing.free_port()}", f"127.0.0.1:{testing.free_port()}"]
+    with testing.start_nginx(down, workdir=tmp_path) as proxy, open_tab(browser) as tab:
+        page = tab.page
+        response = page.goto(proxy.url + "voila/render/Oversikt.ipynb")
+        assert response.status == 503 and response.headers["retry-after"] == "10"
+        axe(page, axe_js, "nginx: ingen replika svarer")
+        assert_structure(page, "Ikke tilgjengelig – e-helse workbench")
+        assert "Prøv igjen om litt" in page.locator("main [role=alert]").inner_text()
+        assert page.locator("meta[http-equiv=refresh]").count() == 0

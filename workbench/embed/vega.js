@@ -293,22 +293,16 @@ function render({ model, el }) {
     save(URL.createObjectURL(new Blob(buffers, { type: "text/csv;charset=utf-8" })), msg.filename);
   };
 
+  const listeners = [
+    ["change:version", draw], ["change:_table_html", syncTable], ["change:rows", syncCsv],
+    ["change:csv_text", syncCsv], ["change:filename", syncCsv], ["msg:custom", onMessage],
+  ];
   syncTable();
   syncTools();
-  model.on("change:version", draw);
-  model.on("change:_table_html", syncTable);
-  model.on("change:rows", syncCsv);
-  model.on("change:csv_text", syncCsv);
-  model.on("change:filename", syncCsv);
-  model.on("msg:custom", onMessage);
+  for (const [event, handler] of listeners) model.on(event, handler);
   draw();
   return () => {
-    model.off("change:version", draw);
-    model.off("change:_table_html", syncTable);
-    model.off("change:rows", syncCsv);
-    model.off("change:csv_text", syncCsv);
-    model.off("change:filename", syncCsv);
-    model.off("msg:custom", onMessage);
+    for (const [event, handler] of listeners) model.off(event, handler);
     if (resize) resize.disconnect();
     if (current) current.finalize();
   };

@@ -204,6 +204,26 @@ _COUNT_UNITS = (
 )
 
 
+# The words that name a figure's kind, tried in order: the first that occurs wins.
+_BUDGET_KINDS = [
+    (r"over \d+ år|over \d+ ar|ramme|envelope", "envelope"),
+    (r"bevilg|vedtatt|satt av|avsatt|statsbudsjettet for", "appropriation"),
+    (r"forslag|foreslå|foresla|prop\.", "proposal"),
+    (r"fordel|tildel", "allocation"),
+    (r"anslag|anslått|estimat", "estimate"),
+]
+_GRANT_AMOUNTS = [
+    (r"overfør|overfor", "transferred_nok"),
+    (r"søknadsbeløp|søkt|søknadene var|søknader på|søknader med", "applied_nok"),
+    (r"satt av|bevilg|ramme|til ordningen|tilskuddsordning|avsatt", "available_nok"),
+    (r"innvilg|tildelt", "granted_nok"),
+]
+
+
+def _first_rule(rules: list[tuple[str, str]], text: str) -> str:
+    return next((kind for pattern, kind in rules if re.search(pattern, text)), "")
+
+
 def measure(ds: str, fig: Figure, context: str, text: str) -> str:
     """The dataset's kind of figure: budget kind, grant measure, survey statistic or the
     unit of a count; '' when the text does not say."""
@@ -211,28 +231,10 @@ def measure(ds: str, fig: Figure, context: str, text: str) -> str:
     noun = noun.group(1).lower() if noun else ""
     low = context.lower()
     if ds == "budget_lines":
-        if re.search(r"over \d+ år|over \d+ ar|ramme|envelope", low):
-            return "envelope"
-        if re.search(r"bevilg|vedtatt|satt av|avsatt|statsbudsjettet for", low):
-            return "appropriation"
-        if re.search(r"forslag|foreslå|foresla|prop\.", low):
-            return "proposal"
-        if re.search(r"fordel|tildel", low):
-            return "allocation"
-        if re.search(r"anslag|anslått|estimat", low):
-            return "estimate"
-        return ""
+        return _first_rule(_BUDGET_KINDS, low)
     if ds == "grant_rounds":
         if fig.unit == NOK:
-            if re.search(r"overfør|overfor", low):
-                return "transferred_nok"
-            if re.search(r"søknadsbeløp|søkt|søknadene var|søknader på|søknader med", low):
-                return "applied_nok"
-            if re.search(r"satt av|bevilg|ramme|til ordningen|tilskuddsordning|avsatt", low):
-                return "available_nok"
-            if re.search(r"innvilg|tildelt", low):
-                return "granted_nok"
-            return ""
+            return _first_rule(_GRANT_AMOUNTS, low)
         after = text[fig.end: fig.end + 60].lower()
         if noun.startswith("kommun"):
             return "applicant_kommuner"
