@@ -168,10 +168,21 @@ def test_not_a_figure(text):
     ("Totalt 179, 1 mill. kroner", 179_100_000, "NOK", 1),  # OCR space after the comma
     ("over 1,5 millioner nordmenn", 1_500_000, "count", 0),
     ("ca. 100 PLL", 100, "count", 1),
+    ("Endringen er −12,3 mill. kr", -12_300_000, "NOK", 0),  # a fall stays a fall
+    ("Differanse: -5 %", Decimal(-5), "percent", 0),
+    ("- 5 kommuner", 5, "count", 0),  # a list's dash, not a sign
 ])
 def test_values_are_normalised(text, value, unit, penalty):
     figs = F.find(text, nonfigures.spans(text))
     assert [(f.value, f.unit, f.penalty) for f in figs] == [(value, unit, penalty)]
+
+
+@pytest.mark.parametrize("text, values", [
+    ("10 - 15 kommuner", [10, 15]), ("10-15 kommuner", [10, 15]),
+    ("fra 20 −30 %", [20, 30]), ("Covid-19 kostet 5 mill. kr", [5_000_000]),
+])
+def test_a_range_dash_is_not_a_minus_sign(text, values):
+    assert [f.value for f in F.find(text, nonfigures.spans(text))] == values
 
 
 def test_a_year_fills_the_year_column_and_is_not_proposed():

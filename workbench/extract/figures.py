@@ -57,6 +57,7 @@ _APPROX = re.compile(rf"(?:\bca\.?|\bcirka|\bomtrent|\bom{_SP}lag|\brundt|~|\ban
                      rf"{_SP}*$", re.IGNORECASE)
 _LOWER_BOUND = re.compile(rf"(?:\bover|\bminst|\bmer{_SP}enn|\bflere{_SP}enn){_SP}*$",
                           re.IGNORECASE)
+_MINUS = "-\u2212"  # hyphen-minus and the minus sign
 _RANGE_DASH = re.compile(rf"^{_SP}*[-\u2010-\u2015\u2212]{_SP}*$")
 _JUNK = set("_|[]{}=~^¢©®")
 # Nouns after «millioner» that make it a count, not kroner («1,5 millioner nordmenn»).
@@ -128,6 +129,17 @@ def _overlaps(s: int, e: int, spans: list[Span]) -> bool:
     return any(s < sp.end and sp.start < e for sp in spans)
 
 
+def _negative(text: str, start: int) -> bool:
+    """A minus sign glued to the digits («er −12,3 mill. kr», «-5 %»), not a range's
+    dash («10 - 15», «2020-2024»), a list's («- 5 kommuner») or a name's («Covid-19»):
+    the sign is followed by the digit at ``start``, the text before it does not end in a
+    number, and no letter touches it."""
+    if start == 0 or text[start - 1] not in _MINUS:
+        return False
+    before = text[:start - 1]
+    return not re.search(rf"(?:[0-9]{_SP}*|[{_L}])$", before)
+
+
 def _decimal(num: str) -> Decimal:
     t = re.sub(_SP, "", num)
     if re.fullmatch(r"[0-9]{1,3}(?:\.[0-9]{3})+", t):
@@ -154,6 +166,10 @@ def _read(text: str, m: re.Match, table_scale: int | None, table_note: str
     after = _AFTER.match(text, end)
     if not after and end < len(text) and re.match(rf"[{_L}]", text[end]):
         return None  # digits glued to a word: an identifier, not a figure
+    negative = _negative(text, start)
+    if negative:
+        start -= 1
+        value = -value
     before = text[:start]
     cur_before = _BEFORE_CURRENCY.search(before)
     unit = None
