@@ -157,6 +157,9 @@ def test_the_wait_is_bounded_and_the_database_untouched(project):
     with locking.writer_lock(db, what="en lang bygging", on_wait=None):
         rc, out, err = finish(workbench(project, "load", str(project / "a.csv"),
                                         "--dataset", "kommune_indicators", "--wait", "1"))
+        # The writer that gave up left the holder's name for the next one to see.
+        holder = locking.lock_path(db).read_text(encoding="utf-8")
+        assert "en lang bygging" in holder, holder
     assert rc == 2 and out == ""
     assert "ga opp etter 1 s" in err and "en lang bygging" in err
     assert file_sha(db) == before

@@ -81,6 +81,7 @@ def writer_lock(db: str | os.PathLike, *, what: str = "skriving",
     db.parent.mkdir(parents=True, exist_ok=True)
     wait = default_wait() if wait is None else wait
     fd = os.open(lock_path(db), os.O_RDWR | os.O_CREAT, 0o644)
+    held = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -100,14 +101,16 @@ def writer_lock(db: str | os.PathLike, *, what: str = "skriving",
                             f"{db}: ga opp etter {wait:g} s; en annen lasting holder "
                             f"fortsatt databasen ({_holder(fd)}). Prøv igjen når den er "
                             "ferdig, eller vent lenger med --wait SEKUNDER.") from None
+        held = True
         since = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": os.getpid(), "what": what, "since": since}
                                  ).encode("utf-8"), 0)
         yield
     finally:
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
+        if held:  # a writer that gave up must not blank the holder's name
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
         os.close(fd)  # releases the lock
 
 
