@@ -138,10 +138,37 @@ def test_landing_page_links_every_dashboard(tab, wb_server):
     links = page.locator(".wb-dashboards a")
     page.wait_for_selector(".wb-dashboards a")
     names = sorted(links.evaluate_all("els => els.map(e => e.dataset.notebook)"))
-    assert names == ["Feil.ipynb", "Graf.ipynb", "Trivial.ipynb", "Uten_embed.ipynb"]
+    assert names == ["Feil.ipynb", "Graf.ipynb", "Tabell.ipynb", "Trivial.ipynb",
+                     "Uten_embed.ipynb"]
     assert "Budsjettlinjer" in page.locator(".wb-dashboards").inner_text()  # titles
     page.click("text=Budsjettlinjer")
     rendered(page, 1)
+
+
+def test_the_table_button_and_the_table_stay_in_step(tab, wb_server):
+    """«Vis som tabell» open, then an error, then the chart back: the button says «Vis
+    som tabell» (aria-expanded false) over a hidden table, and one press opens it."""
+    page = tab.page
+    page.goto(wb_server.page("Tabell.ipynb"))
+    page.wait_for_selector('.wb-chart[data-wb-rendered="1"] svg.marks')
+    toggle = page.locator(".wb-chart button.wb-table-toggle")
+    table = page.locator(".wb-chart .wb-chart-table")
+
+    def state():
+        return (toggle.get_attribute("aria-expanded"), table.is_visible(),
+                toggle.inner_text())
+
+    toggle.click()
+    assert state() == ("true", True, "Skjul tabellen")
+    page.click("text=Vis feil")
+    page.wait_for_selector(".wb-chart .wb-feil")
+    assert not table.is_visible()
+    page.click("text=Tilbake")
+    page.wait_for_selector('.wb-chart[data-wb-rendered="3"] svg.marks')
+    assert state() == ("false", False, "Vis som tabell")
+    toggle.click()
+    assert state() == ("true", True, "Skjul tabellen")
+    assert "Alfa" in table.inner_text() and not tab.errors
 
 
 def test_a_downloaded_file_carries_no_formulas(browser, new_project, tmp_path):

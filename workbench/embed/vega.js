@@ -118,8 +118,13 @@ function render({ model, el }) {
   const tableBox = document.createElement("div");
   tableBox.className = "wb-chart-table";
   tableBox.id = `${uid}-tabell`;
-  tableBox.hidden = true;
-  toggle.setAttribute("aria-expanded", "false");
+  // The table's state lives in one place: the button's aria-expanded and the table's
+  // hidden always change together.
+  const setOpen = (open) => {
+    toggle.setAttribute("aria-expanded", String(open));
+    tableBox.hidden = !open;
+  };
+  setOpen(false);
   toggle.setAttribute("aria-controls", tableBox.id);
   tools.append(png, svg, csv, toggle);
   el.append(holder, desc, status, tools, tableBox);
@@ -167,7 +172,7 @@ function render({ model, el }) {
     wrap.innerHTML = html; // built and escaped by the kernel (workbench/chart_text.py)
     tableBox.replaceChildren(wrap);
     toggle.hidden = !html;
-    if (!html) tableBox.hidden = true;
+    if (!html) setOpen(false);
     if (resize) { resize.disconnect(); resize.observe(wrap); }
     if (!tableBox.hidden) markScrolling();
   };
@@ -207,7 +212,7 @@ function render({ model, el }) {
       holder.replaceChildren(message(error));
       desc.textContent = "";
       tools.hidden = true;
-      tableBox.hidden = true;
+      setOpen(false);
       done(version);
       return;
     }
@@ -276,8 +281,7 @@ function render({ model, el }) {
   });
   toggle.addEventListener("click", () => {
     const open = toggle.getAttribute("aria-expanded") !== "true";
-    toggle.setAttribute("aria-expanded", String(open));
-    tableBox.hidden = !open;
+    setOpen(open);
     syncTools();
     if (open) markScrolling();
   });
