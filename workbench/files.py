@@ -20,6 +20,10 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, fsync: bool = Fa
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(name)
     try:
+        # mkstemp makes the file 0600; the file takes the mode any new file gets here
+        # (0644 under the usual umask), so that e.g. a server running as another user
+        # can read the Vega bundle written at image build time.
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
             if fsync:
@@ -31,6 +35,19 @@ def atomic_write(path: str | os.PathLike, data: str | bytes, *, fsync: bool = Fa
             tmp.unlink()
         raise
     return path
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask sets it, for every thread)
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_copy(source: str | os.PathLike, target: str | os.PathLike) -> Path:
