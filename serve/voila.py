@@ -124,6 +124,12 @@ c.CappedKernelManager.reclaim_interval = 2
 c.Voila.tornado_settings["ws_ping_interval"] = 10_000
 c.Voila.tornado_settings["ws_ping_timeout"] = 20_000
 
+# A kernel that dies (out of memory, killed) is not restarted: a restarted kernel is a
+# bare one, without the page's widgets, so the page would go silently dead, and a pooled
+# one would be handed to a viewer as a blank page. Its page says so instead
+# (kernel-watch.js), and the pool is refilled (workbench/serving/kernels.py).
+c.KernelRestarter.restart_limit = 0
+
 # A connected viewer who does nothing for 30 minutes (no widget message) loses the kernel
 # too (the page then says so and offers a reload); never while it computes. Voilà also
 # shuts a kernel down when its tab closes; the template fetches the tree page once so the

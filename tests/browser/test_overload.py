@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
 import shutil
+import signal
 import time
 
 import pytest
@@ -184,3 +186,28 @@ def test_busy_page_counts_down_and_retries_by_itself(small, browser):
             assert page.url == url and page.locator("main h1").inner_text() == \
                 "For mange samtidige brukere akkurat nå"  # still here: no reload
             assert not tab.errors
+
+
+def test_a_kernel_that_dies_is_not_handed_out_and_its_pool_refills(small):
+    """A warm kernel killed (as by the OOM killer): not restarted as a bare kernel, its
+    pool entry dropped, the pool refilled with a working kernel, no process left."""
+    srv = small
+    wait_for(lambda: srv.health()["kernels"] == srv.health()["pooled"] == 2, 60,
+             "two warm kernels")
+    before = set(srv.kernel_pids())
+    victim = sorted(before)[0]
+    os.kill(victim, signal.SIGKILL)
+    wait_for(lambda: victim not in srv.kernel_pids(), 30, "the killed kernel gone")
+    wait_for(lambda: srv.health()["pooled"] == 2 and len(srv.kernel_pids()) == 2, 60,
+             "the pool refilled")
+    assert victim not in srv.kernel_pids()
+    assert "restarting kernel" not in srv.log()
+
+    async def view():
+        for nb in ("Trivial.ipynb", "Annen.ipynb"):  # both pools: no dead kernel handed out
+            v = await viewer.Viewer(srv.url, nb, timeout=30).open()
+            assert v.live, v.summary()
+            await v.leave("polite")
+
+    with viewer.Loop() as loop:
+        loop.run(view())

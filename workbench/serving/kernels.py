@@ -120,9 +120,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
             kernel_id = await super().start_kernel(*args, **kwargs)
         finally:
             self._starting -= 1
-        for event in ("restart", "dead"):
-            self.add_restart_callback(kernel_id, functools.partial(
-                self._kernel_died, kernel_id, event), event)
+        self.add_restart_callback(kernel_id, functools.partial(self._kernel_died, kernel_id),
+                                  "dead")
         if not preheat:  # a viewer's own kernel: it is "handed out" from the start
             self._unpooled_since[kernel_id] = time.monotonic()
             self._rearm_pool(env.get("SCRIPT_NAME", ""))
@@ -214,14 +213,28 @@ class CappedKernelManager(AsyncMappingKernelManager):
         default = config.get("default", {})
         return int(config.get(name, default).get("pool_size", default.get("pool_size", 0)))
 
-    def _kernel_died(self, kernel_id: str, event: str) -> None:
-        # jupyter_client restarts a kernel that died (out of memory, killed) as a bare
-        # kernel: its page's widgets are gone and nothing on the page would work, and a
-        # pooled one would be handed to a viewer as a blank page. Shut it down instead;
-        # its page then tells the viewer (kernel-watch.js) and a pool is refilled.
-        self.log.warning("Kernel %s died (%s); shutting it down: its page cannot work "
-                         "any more", kernel_id, event)
-        self._in_background(self.shutdown_kernel(kernel_id, now=True), kernel_id)
+    def _kernel_died(self, kernel_id: str) -> None:
+        """A kernel process died (out of memory, killed). serve/voila.py sets
+        ``KernelRestarter.restart_limit = 0``: a restarted kernel would be a bare one, its
+        page's widgets gone, and a pooled one would be handed to a viewer as a blank page.
+        jupyter_server has already dropped it from the map; here its pool entry goes too
+        (no viewer gets it), and its page's websockets are closed, so the page tells the
+        viewer (kernel-watch.js). The reclaim scan refills the pool."""
+        self.log.warning("Kernel %s died; its page cannot work any more", kernel_id)
+        for pool in (getattr(self, "_pools", None) or {}).values():
+            for task in [t for t in pool if self._ready(t)
+                         and t.result().get("kernel_id") == kernel_id]:
+                pool.remove(task)
+        for value in (getattr(self, "notebook_data", None) or {}).values():
+            if kernel_id in value.get("kernel_ids", ()):
+                value["kernel_ids"].remove(kernel_id)
+        close_websockets(kernel_id)
+
+        async def shut_down_if_still_there():  # jupyter_server's own callback may not
+            if kernel_id in self._kernels:      # have run yet
+                await self.shutdown_kernel(kernel_id, now=True)
+
+        self._in_background(shut_down_if_still_there(), kernel_id)
 
     async def shutdown_kernel(self, kernel_id: str, *args, **kwargs):
         try:
