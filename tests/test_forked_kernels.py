@@ -76,6 +76,7 @@ def wait_dead(pids, timeout: float = 20) -> None:
 async def close_zygote() -> None:
     if Zygote._current is not None:
         await Zygote._current.close()
+    Zygote._failed = None  # the next test may fork again at once
 
 
 def test_forked_kernels_behave_like_started_ones(tmp_path):
@@ -164,6 +165,15 @@ def test_kernels_start_the_usual_way_when_forking_is_not_possible():
             km, kc = await start(config(start_timeout=0.01))
             assert not isinstance(km.provisioner.process, ForkedProcess)
             assert await run(kc, "print('vanlig')") == ("ok", "vanlig\n")
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+            # The failure is remembered: the next kernel does not try (and wait for) a
+            # zygote again, even one that would now have time to start.
+            t0 = time.monotonic()
+            km, kc = await start(config(start_timeout=120))
+            assert not isinstance(km.provisioner.process, ForkedProcess)
+            assert Zygote._current is None or not Zygote._current.alive
+            print(f"second kernel, no zygote tried: {time.monotonic() - t0:.1f} s")
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
         finally:

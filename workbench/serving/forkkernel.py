@@ -24,6 +24,7 @@ import os
 import select
 import signal
 import sys
+import time
 from typing import Any
 
 from jupyter_client.provisioning import LocalProvisioner
@@ -44,6 +45,8 @@ class Zygote:
 
     _current: Zygote | None = None
     _starting: asyncio.Lock | None = None
+    _failed: tuple[float, str] | None = None  # when the last start failed, and why
+    RETRY_AFTER = 300.0  # seconds before a failed zygote is tried again
 
     def __init__(self, proc: asyncio.subprocess.Process, log):
         self.proc, self.log = proc, log
@@ -61,7 +64,18 @@ class Zygote:
             cls._starting = asyncio.Lock()
         async with cls._starting:
             if cls._current is None or not cls._current.alive:
-                cls._current = await cls._start(preload, log, timeout)
+                # A zygote that could not start is not tried at every kernel start (each
+                # try costs its imports and up to `timeout` s): kernels start the usual
+                # way for RETRY_AFTER seconds.
+                if cls._failed and time.monotonic() - cls._failed[0] < cls.RETRY_AFTER:
+                    raise ZygoteError(f"{cls._failed[1]} (not retried for "
+                                      f"{cls.RETRY_AFTER:g} s)")
+                try:
+                    cls._current = await cls._start(preload, log, timeout)
+                except ZygoteError as e:
+                    cls._failed = (time.monotonic(), str(e))
+                    raise
+                cls._failed = None
         return cls._current
 
     @classmethod
@@ -154,8 +168,10 @@ class ForkedProcess:
             self._pidfd = None
 
     def _gone(self) -> bool:
-        if self._pidfd is not None:
-            return bool(select.select([self._pidfd], [], [], 0)[0])
+        if self._pidfd is not None:  # poll, not select: the fd may be above 1023
+            poller = select.poll()
+            poller.register(self._pidfd, select.POLLIN)
+            return bool(poller.poll(0))
         try:  # no pidfd: gone, or a zombie the zygote has not reaped yet
             with open(f"/proc/{self.pid}/stat") as f:
                 return f.read().rsplit(")", 1)[1].split()[0] == "Z"
@@ -164,7 +180,7 @@ class ForkedProcess:
 
     def poll(self) -> int | None:
         if self.returncode is None and self._gone():
-            self.returncode = self.zygote.exits.get(self.pid, -signal.SIGKILL)
+            self.returncode = self.zygote.exits.pop(self.pid, -signal.SIGKILL)
             if self._pidfd is not None:
                 os.close(self._pidfd)
                 self._pidfd = None
