@@ -15,8 +15,9 @@ once and gives back the kernels whose viewer is gone:
   culler (``cull_idle_timeout``) takes it.
 
 Viewers come before warm kernels: a viewer who finds the cap reached and no warm kernel
-of their dashboard takes the slot of another dashboard's warm kernel (the fullest pool
-gives one up), so the busy page comes only when every kernel is a viewer's.
+of their dashboard takes the slot of another dashboard's ready warm kernel (the fullest
+pool gives one up), so the busy page comes only when every kernel is a viewer's or a
+warm one still starting.
 
 A scan every ``reclaim_interval`` seconds does this and refills the preheated pools that
 are short (after a refill was refused at the cap). jupyter_server tells the manager about
@@ -102,7 +103,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
         # so that a pool refill waiting at the cap cannot take it first.
         reserved = False
         if kwargs.get("kernel_id") is None and self._full():
-            reserved = not preheat and await self._evict_warm_kernel()
+            reserved = not preheat and await self._evict_warm_kernel(
+                exclude=self._notebook_of(env.get("SCRIPT_NAME", "")))
             if not reserved:
                 loop = asyncio.get_running_loop()
                 deadline = loop.time() + (self.preheat_wait if preheat else 0)
@@ -127,15 +129,15 @@ class CappedKernelManager(AsyncMappingKernelManager):
             self._rearm_pool(env.get("SCRIPT_NAME", ""))
         return kernel_id
 
-    async def _evict_warm_kernel(self) -> bool:
-        """Shut down one ready warm kernel, from the pool with the most ready ones.
-
-        Called for a viewer at the cap: that viewer's own dashboard had no ready warm
-        kernel (else the page would have taken it), so the kernel comes from another
-        dashboard, whose pool is refilled when there is room again.
+    async def _evict_warm_kernel(self, exclude: str | None = None) -> bool:
+        """Shut down one ready warm kernel of another dashboard than ``exclude`` (the
+        viewer's), from the pool with the most ready ones; it is refilled when there is
+        room again. Warm kernels still starting or rendering cannot give up their slot.
         """
         best, ready_count = None, 0
         for name, pool in (getattr(self, "_pools", None) or {}).items():
+            if name == exclude:
+                continue
             ready = [t for t in pool if self._ready(t)]
             if len(ready) > ready_count:
                 best, ready_count = (name, ready[-1]), len(ready)
@@ -157,12 +159,18 @@ class CappedKernelManager(AsyncMappingKernelManager):
                       name)
         return True
 
+    @staticmethod
+    def _notebook_of(script_name: str) -> str | None:
+        """The notebook (as Voilà names its pool) a page's SCRIPT_NAME renders."""
+        marker = "/voila/render/"
+        return unquote(script_name.split(marker, 1)[1]) if marker in script_name else None
+
     def _rearm_pool(self, script_name: str) -> None:
         # Voilà refills a pool only when a pooled kernel is taken; after a refill
         # gave up at the cap the pool is short, so refill it here.
-        marker = "/voila/render/"
-        if marker in script_name:
-            self.refill_pools(only=unquote(script_name.split(marker, 1)[1]))
+        name = self._notebook_of(script_name)
+        if name is not None:
+            self.refill_pools(only=name)
 
     # --- pools (Voilà's VoilaKernelManager keeps them in self._pools) ------------------
 
