@@ -83,7 +83,8 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._reclaimer: PeriodicCallback | None = None
         self._background: set[asyncio.Task] = set()
         self.reclaimed = {"never_connected": 0, "disconnected": 0}
-        self.refused = 0
+        self.refused = 0  # viewers who got the busy page
+        self.refused_pool = 0  # pool refills that gave up at the cap
         self.evicted = 0
         self._pool_slots: asyncio.Semaphore | None = None
 
@@ -110,7 +111,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
                 deadline = loop.time() + (self.preheat_wait if preheat else 0)
                 while self._full():
                     if loop.time() >= deadline:
-                        self.refused += 1
+                        if preheat:
+                            self.refused_pool += 1
+                        else:
+                            self.refused += 1
                         self.log.warning("Kernel cap reached (%d kernels); refusing a "
                                          "new one%s", self.max_kernels,
                                          " for the pool" * preheat)
@@ -207,14 +211,15 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if not pools or not hasattr(self, "fill_if_needed"):
             return
         self.drop_failed_pool_tasks()
+        budget = self.free_slots()  # shared by the pools refilled in this call
         for name, pool in list(pools.items()):
             if only is not None and name != only:
                 continue
-            size = self.pool_size_for(name)
-            if len(pool) < size and self.free_slots() >= size - len(pool):
-                self.log.info("Refilling the kernel pool of %s (%d of %d)", name,
-                              len(pool), size)
+            need = self.pool_size_for(name) - len(pool)
+            if 0 < need <= budget:
+                self.log.info("Refilling the kernel pool of %s (%d short)", name, need)
                 self.fill_if_needed(delay=0, notebook_name=name)
+                budget -= need
 
     def pool_size_for(self, name: str) -> int:
         config = getattr(self, "kernel_pools_config", None) or {}
@@ -348,6 +353,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
             "free": max(self.free_slots(), 0),
             "reclaimed": dict(self.reclaimed),
             "refused": self.refused,
+            "refused_pool": self.refused_pool,
             "evicted": self.evicted,
         }
 
