@@ -212,3 +212,22 @@ def test_a_kernel_that_dies_is_not_handed_out_and_its_pool_refills(small):
 
     with viewer.Loop() as loop:
         loop.run(view())
+
+
+def test_a_starting_server_is_not_ready_until_its_warm_kernels_are_there(tmp_path,
+                                                                      new_project):
+    """Readiness waits for the warm kernels (a replica in a rollout takes viewers only
+    when it can serve them at once); liveness answers from the start."""
+    project = new_project(tmp_path, [NOTEBOOKS / "Trivial.ipynb"])
+    for name in ("Annen", "Tredje"):
+        shutil.copy(NOTEBOOKS / "Trivial.ipynb", project / "dashboards" / f"{name}.ipynb")
+    with testing.start(project / "dashboards", db=project / "data" / "warehouse.duckdb",
+                       data=project / "data", log_path=tmp_path / "serve.log",
+                       pool_size=3, pool=False) as srv:
+        status, h = health(srv)  # 9 warm kernels, started two at a time: not there yet
+        assert (status, h["status"], h["warmed"]) == (503, "starting", False), h
+        assert h["pooled"] < h["pool_size"] == 9
+        assert get(srv, "/healthz?live=1")[0].status == 200
+        wait_for(lambda: health(srv)[0] == 200, 120, "ready once the pools are full")
+        status, h = health(srv)
+        assert h["warmed"] and h["pooled"] == 9 and h["status"] == "ok", h

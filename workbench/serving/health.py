@@ -3,6 +3,8 @@
 The answer is JSON with the kernel counts of :meth:`.kernels.CappedKernelManager.counts`,
 the database snapshot the replica serves, and a status:
 
+* ``starting`` — the warm kernels are not all there yet since the server started: a
+  replica in a rollout gets viewers only once it can serve them at full speed;
 * ``ok`` — room for new viewers (at least ``OK_FREE`` free kernel slots) and a warm
   (preheated) kernel ready;
 * ``degraded`` — still room, but little, or no warm kernel: a new viewer waits for a
@@ -10,8 +12,9 @@ the database snapshot the replica serves, and a status:
 * ``full`` — no free slot and no warm kernel that could give its slot up (every kernel
   is a viewer's): a new viewer would get the busy page.
 
-Status codes: ``/healthz`` answers 503 when ``full`` and 200 otherwise — a readiness
-probe, so that a load balancer stops sending new viewers to a full replica;
+Status codes: ``/healthz`` answers 503 when ``starting`` or ``full`` and 200 otherwise —
+a readiness probe, so that a load balancer sends new viewers only to a replica that can
+take them;
 ``/healthz?live=1`` always answers 200 while the server runs — a liveness probe, so that
 a busy replica is not restarted (which would cut off every viewer on it).
 
@@ -47,6 +50,8 @@ def snapshot(path: str | None) -> dict | None:
 
 
 def status_of(counts: dict) -> str:
+    if not counts.get("warmed", True):
+        return "starting"
     if counts["free"] <= 0 and not counts["pooled"]:
         return "full"
     if counts["free"] < OK_FREE or (counts["pool_size"] and not counts["pooled"]):
@@ -67,7 +72,7 @@ class HealthHandler(web.RequestHandler):
     def get(self):
         counts = self.kernel_manager.counts()
         status = status_of(counts)
-        if status == "full" and not self.get_argument("live", ""):
+        if status in ("starting", "full") and not self.get_argument("live", ""):
             self.set_status(503)
         self.finish(json.dumps({"status": status, **counts,
                                 "snapshot": snapshot(os.environ.get("WORKBENCH_DB"))}))

@@ -86,6 +86,7 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self.refused = 0  # viewers who got the busy page
         self.refused_pool = 0  # pool refills that gave up at the cap
         self.evicted = 0
+        self._warmed = False  # every pool was full once (readiness waits for it)
         self._pool_slots: asyncio.Semaphore | None = None
 
     # --- the cap ---------------------------------------------------------------------
@@ -341,12 +342,15 @@ class CappedKernelManager(AsyncMappingKernelManager):
         pooled = self.pooled_kernel_ids() & live
         pending = sum(1 for _, _, t in self._pool_tasks() if not t.done())
         connected = sum(1 for k in live if self._kernel_connections.get(k, 0) > 0)
+        pool_size = sum(self.pool_size_for(n) for n in getattr(self, "_pools", {}))
+        self._warmed = self._warmed or len(pooled) >= pool_size
         return {
             "kernels": len(live),
             "starting": self._starting,
             "pooled": len(pooled),
             "pool_pending": pending,
-            "pool_size": sum(self.pool_size_for(n) for n in getattr(self, "_pools", {})),
+            "pool_size": pool_size,
+            "warmed": self._warmed,
             "viewers": connected,
             "viewers_unconnected": len(live - pooled) - connected,
             "max_kernels": self.max_kernels,
