@@ -87,7 +87,8 @@ c.VoilaConfiguration.extension_denylist = ["jupytext", "@voila-dashboards/jupyte
 # Preheated kernels: POOL kernels per dashboard have already run the notebook when
 # viewers arrive (Voilà then sends the rendered page at once). A burst of viewers is
 # served within 2 s only by kernels that are already warm: on 2 cores a new kernel costs
-# ~1.5 CPU-s (docs/serving.md, «Capacity»). A used kernel is replaced fill_delay seconds
+# ~0.8 CPU-s even forked (start, the dashboard's run, Voilà's page; docs/serving.md,
+# «Capacity»). A used kernel is replaced fill_delay seconds
 # later, so that the refills do not compete with the viewers of a burst.
 # `workbench serve --pool-size N` overrides the pool size.
 c.VoilaConfiguration.preheat_kernel = True
@@ -100,10 +101,11 @@ c.VoilaKernelManager.fill_delay = 10
 # possible, kernels start the usual way (the log says why).
 c.KernelProvisionerFactory.default_provisioner_name = "workbench-fork"
 
-# At most this many kernels at once, pooled ones included (~115 MB PSS / ~200 MB RSS
-# each, docs/serving.md). A viewer beyond the cap gets the Norwegian busy page (503 with
-# Retry-After; it retries by itself); a pool refill at the cap waits up to preheat_wait
-# seconds for a free slot. `workbench serve --max-kernels N` overrides the cap.
+# At most this many kernels at once, pooled ones included (64–82 MB PSS / 175–197 MB RSS
+# each, docs/serving.md). Warm kernels give their slot up to a viewer. A viewer beyond
+# the cap gets the Norwegian busy page (503 with Retry-After; it retries by itself); a
+# pool refill at the cap waits up to preheat_wait seconds for a free slot.
+# `workbench serve --max-kernels N` overrides the cap.
 c.VoilaConfiguration.multi_kernel_manager_class = "workbench.serving.kernels.CappedKernelManager"
 c.CappedKernelManager.max_kernels = 48
 c.CappedKernelManager.preheat_wait = 10

@@ -508,3 +508,18 @@ def test_review_widget_filters_and_pages(workspace):
     assert "Side 1 av 1 (1 forslag)" in review.position.value
     review.show.value = "open"
     assert "(27 forslag)" in review.position.value
+
+
+def test_review_widget_shows_every_accept_word_as_accept_would_read_it(workspace):
+    """A CSV marked in Excel with «x», «J» or «yes» opens as «ja» in the widget: shown
+    and filtered as what «Last inn godkjente» loads."""
+    _, _, paper = workspace
+    props = extract.propose(paper, compare=False).proposals[:4]
+    for p, word in zip(props, ["x", "J", "yes", "nei"], strict=True):
+        p.accept = word
+    from workbench.extract.widget import Review
+
+    review = Review(props)
+    assert [p.accept for p in review.proposals] == ["ja", "ja", "ja", "nei"]
+    review.show.value = "ja"
+    assert "(3 forslag)" in review.position.value

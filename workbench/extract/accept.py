@@ -4,10 +4,10 @@ Each accepted proposal is mapped onto its dataset's columns (see :data:`MAPPING`
 docs/extract.md), with the provenance columns filled: ``source_id``, ``locator``,
 ``confidence``, ``derived`` = false and a note saying which document and line the figure
 was proposed from. The rows are written as one file per dataset and loaded with the
-normal validated :func:`workbench.load` — first all of them into a scratch copy of the
-database, and only when every file passed into the real one, so that the whole review
-lands or nothing does. Every problem is one line naming the proposals file, its line,
-the column to correct, the value and what was expected.
+normal validated load, all of them as one change
+(:func:`workbench.builder.load_many`), so that the whole review lands or nothing does.
+Every problem is one line naming the proposals file, its line, the column to correct,
+the value and what was expected.
 """
 
 from __future__ import annotations
@@ -51,7 +51,6 @@ MAPPING: dict[str, dict[str, str]] = {
                        "statistic": "measure", "value": "value"},
 }
 PROVENANCE = ("source_id", "locator", "confidence", "derived", "note")
-_MONEY_MEASURES = {"grant_rounds": lambda m: m.endswith("_nok")}
 
 
 @dataclass
@@ -117,7 +116,6 @@ def accept_proposals(props: list[Proposal], *, origin: str, document: str,
             row = {c: rec.get(c) or "" for c in catalog.get("sources").column_names}
             rows.setdefault("sources", []).append((line, row))
             new_sources.add(row["source_id"])
-            lookup.documents[row["source_id"]] = row["document"]
         elif a not in NO:
             problems.append(Problem(sources_origin, "is not ja or nei (write ja to load "
                                     "the row, nei or nothing to leave it)", line=line,
@@ -150,7 +148,7 @@ def accept_proposals(props: list[Proposal], *, origin: str, document: str,
     with tempfile.TemporaryDirectory(prefix="workbench-accept-") as tmp:
         files = _write_files(rows, Path(tmp), document)
         origins = {ds: (sources_origin if ds == "sources" else origin) for ds in rows}
-        _load_all(files, rows, origins, db_path, data_dir, Path(tmp))
+        _load_all(files, rows, origins, db_path, data_dir)
         result.loaded = {ds: len(r) for ds, r in rows.items()}
         result.files = [f for _, f in files]
     return result
@@ -445,7 +443,7 @@ def _write_files(rows: dict[str, list[tuple[int, dict]]], folder: Path, document
     return out
 
 
-def _load_all(files, rows, origins, db_path: Path, data_dir: Path, tmp: Path) -> None:
+def _load_all(files, rows, origins, db_path: Path, data_dir: Path) -> None:
     """All the generated files as one change (``builder.load_many``): every problem of
     every file is reported against the proposals CSV, and nothing lands unless all do."""
     from ..builder import load_many

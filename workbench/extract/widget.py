@@ -25,7 +25,7 @@ import ipywidgets as w
 from ..errors import ValidationError, WorkbenchError
 from . import extractor
 from . import proposals as P
-from .accept import MAPPING, AcceptResult, accept_proposals
+from .accept import MAPPING, AcceptResult, accept_proposals, decision
 from .document import Document
 from .figures import UNITS
 from .proposals import Proposal
@@ -38,6 +38,16 @@ _EDITABLE = (("value", "Verdi", "7em"), ("dataset", "Datasett", "11em"),
              ("measure", "Måltype", "9em"), ("extra", "Ekstra (navn=verdi; …)", "14em"))
 
 
+def _canonical(p: Proposal) -> str:
+    """«ja», «nei» or «» for every word `workbench accept` takes («x», «j», «yes» …), so
+    that the table shows and filters what «Last inn godkjente» would load; a word it
+    does not take stays as written (loading then names it)."""
+    try:
+        return {True: "ja", False: "nei", None: ""}[decision(p)]
+    except ValueError:
+        return p.accept
+
+
 class Review(w.VBox):
     """Review proposals for one document and load the accepted ones."""
 
@@ -45,7 +55,8 @@ class Review(w.VBox):
                  sources: list[dict] = (), origin: str = "gjennomgang",
                  db: str | os.PathLike | None = None,
                  data: str | os.PathLike | None = None, page_size: int = PAGE_SIZE):
-        self.proposals = [replace(p, csv_line=i + 2) for i, p in enumerate(proposals)]
+        self.proposals = [replace(p, csv_line=i + 2, accept=_canonical(p))
+                          for i, p in enumerate(proposals)]
         self.document = document
         self.sources = [dict(s) for s in sources]
         self.origin = origin
