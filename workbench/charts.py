@@ -1,8 +1,9 @@
-"""House-style Altair charts: theme, Norwegian formatting, offline rendering.
+"""House-style Altair charts: theme, Norwegian formatting, one builder per chart kind.
 
-Rendering never needs the network: :func:`to_svg` and :func:`show` draw server-side with
-vl-convert (static SVG, for notebooks and reports); dashboards embed interactive Vega
-from the workbench's own copy of the JavaScript bundle.
+Rendering never needs the network: :func:`show`, :func:`to_svg` and :func:`to_png`
+(:mod:`workbench.chart_render`, re-exported here for notebooks) draw server-side with
+vl-convert, for notebooks and reports; dashboards embed interactive Vega from the
+workbench's own copy of the JavaScript bundle.
 
 Every builder also attaches the chart's text alternative (:mod:`workbench.chart_text`):
 its name, a description made from the data and the «Vis som tabell» rows. Colours meet
@@ -17,6 +18,7 @@ from typing import Any
 import altair as alt
 
 from . import chart_text, norsk
+from .chart_render import show, to_png, to_svg  # noqa: F401 (notebooks call charts.show)
 from .chart_text import UNCERTAIN_MARK, source_line
 
 THEME = "ehelse"
@@ -71,51 +73,6 @@ def spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return chart.to_dict()
 
 
-def to_svg(chart: alt.TopLevelMixin) -> str:
-    """Static SVG drawn without a browser or network (vl-convert); a workbench chart's
-    SVG carries ``role="img"``, ``<title>`` and ``<desc>`` (its name and description)."""
-    return _svg(spec(chart))
-
-
-def _svg(s: dict[str, Any]) -> str:
-    import vl_convert as vlc
-
-    svg = vlc.vegalite_to_svg(s, format_locale=norsk.D3_FORMAT_LOCALE,
-                              time_format_locale=norsk.D3_TIME_FORMAT_LOCALE)
-    text = chart_text.from_spec(s)
-    return chart_text.label_svg(svg, text.title, text.description) if text else svg
-
-
-def to_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    import vl_convert as vlc
-
-    return vlc.vegalite_to_png(spec(chart), scale=scale,
-                               format_locale=norsk.D3_FORMAT_LOCALE,
-                               time_format_locale=norsk.D3_TIME_FORMAT_LOCALE)
-
-
-class _SVG:
-    """Displays as SVG in Jupyter (image/svg+xml is understood everywhere, offline)."""
-
-    def __init__(self, svg: str):
-        self.svg = svg
-
-    def _repr_svg_(self) -> str:
-        return self.svg
-
-
-def show(chart: alt.TopLevelMixin) -> None:
-    """Display a chart in a notebook as static SVG (works offline and in reports), and
-    under it its «Vis som tabell» (a ``<details>`` table, no JavaScript needed)."""
-    from IPython.display import HTML, display
-
-    s = spec(chart)
-    display(_SVG(_svg(s)))
-    text = chart_text.from_spec(s)
-    if text:
-        display(HTML(chart_text.details_html(text)))
-
-
 # --- provenance under every chart ---------------------------------------------------
 
 #: The note for values marked «*» only (key figures, tables).
@@ -124,14 +81,17 @@ GAP_COLOR = "#7b8794"  # «Ikke spesifisert»: grey, 3.7:1 on white
 
 
 def uncertain(df) -> bool:
-    return "confidence" in df.columns and any(c != "high" for c in df["confidence"])
+    """Any row uncertain, by the rule of :func:`workbench.chart_text.is_uncertain` (a
+    confidence other than «high»; none given counts as certain)."""
+    return "confidence" in df.columns and bool(_with_marks(df)["usikker"].any())
 
 
 def _with_marks(df):
     """Adds ``usikker`` (bool) and ``merke`` ('*' or '') for uncertain rows."""
     import polars as pl
 
-    flag = (pl.col("confidence") != "high") if "confidence" in df.columns else pl.lit(False)
+    flag = (pl.col("confidence").fill_null("high") != "high") if "confidence" in df.columns \
+        else pl.lit(False)
     return df.with_columns(flag.alias("usikker"),
                            pl.when(flag).then(pl.lit(UNCERTAIN_MARK)).otherwise(pl.lit(""))
                            .alias("merke"))
