@@ -16,6 +16,7 @@ import re
 import polars as pl
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = "^[" + re.escape("".join(FORMULA_START)) + "]"  # the same, for polars
 BOM = b"\xef\xbb\xbf"
 _PLAIN_NUMBER = (r"^[+-]?(?:(?:[0-9]+|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+)"
                  r"(?:[.,][0-9]+)?|[.,][0-9]+)$")
@@ -47,7 +48,7 @@ def neutralise(df: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in df.schema.items():
         if dtype == pl.String:
             bare = pl.col(name).str.replace(r"^'+", "")
-            risky = bare.str.contains(r"^[=+\-@\t\r]") & ~bare.str.contains(_PLAIN_NUMBER)
+            risky = bare.str.contains(_FORMULA) & ~bare.str.contains(_PLAIN_NUMBER)
             exprs.append(pl.when(risky).then(pl.lit("'") + pl.col(name))
                          .otherwise(pl.col(name)).alias(name))
     return df.with_columns(exprs) if exprs else df
@@ -56,9 +57,3 @@ def neutralise(df: pl.DataFrame) -> pl.DataFrame:
 def to_csv(df: pl.DataFrame, *, separator: str = ",", decimal_comma: bool = False) -> str:
     """CSV text of ``df`` with formulas neutralised."""
     return neutralise(df).write_csv(separator=separator, decimal_comma=decimal_comma)
-
-
-def for_excel(df: pl.DataFrame) -> bytes:
-    """What Excel with Norwegian settings opens as columns, with æøå intact: UTF-8 with
-    BOM, ``;`` between fields, decimal comma; formulas neutralised."""
-    return BOM + to_csv(df, separator=";", decimal_comma=True).encode("utf-8")
