@@ -523,3 +523,15 @@ def test_review_widget_shows_every_accept_word_as_accept_would_read_it(workspace
     assert [p.accept for p in review.proposals] == ["ja", "ja", "ja", "nei"]
     review.show.value = "ja"
     assert "(3 forslag)" in review.position.value
+
+
+@pytest.mark.parametrize("text, date", [
+    ("Møte 14. desember 2023", "2023-12-14"), ("14. december 2023", "2023-12-14"),
+    ("3. may 2024", "2024-05-03"), ("1. okt. 2022", "2022-10-01"),
+    ("7. October 2021", "2021-10-07"), ("14.-15. mars 2023", "2023-03-14"),
+    ("Oslo, 25.04.2024", "2024-04-25"),
+])
+def test_a_paper_s_date_is_read_in_norwegian_and_english(text, date):
+    from workbench.extract.header import find_date
+
+    assert str(find_date(text)) == date

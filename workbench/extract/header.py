@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .. import norsk
 from .document import Document
 from .layout import LineInfo
 from .nonfigures import MONTHS
@@ -30,9 +31,10 @@ ORGANS = (
     (r"norsk\s+helsenett", "Norsk helsenett SF", "nhn"),
     (r"\bKS\b", "KS", "ks"),
 )
-_MONTH_NUMBERS = {m: i for i, m in enumerate(
-    ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september",
-     "oktober", "november", "desember"), start=1)}
+# The first three letters of a month's name, Norwegian or English («mai»/«may»,
+# «okt»/«oct», «des»/«dec»), to its number.
+_MONTH_NUMBERS = {m[:3]: i for i, m in enumerate(norsk.MONTHS, start=1)} | {
+    "may": 5, "oct": 10, "dec": 12}
 _DATE_WORDS = re.compile(rf"([0-9]{{1,2}})\.?\s*(?:[-–]\s*[0-9]{{1,2}}\.?\s*)?({MONTHS})\.?"
                          rf"\s+((?:19|20)[0-9]{{2}})", re.IGNORECASE)
 _DATE_DIGITS = re.compile(r"(?<![0-9])([0-9]{1,2})\.([0-9]{1,2})\.((?:19|20)[0-9]{2})")
@@ -44,8 +46,7 @@ HEADER_LINES = 40
 def find_date(text: str) -> dt.date | None:
     m = _DATE_WORDS.search(text)
     if m:
-        month = next((n for name, n in _MONTH_NUMBERS.items()
-                      if name.startswith(m.group(2).lower()[:3])), None)
+        month = _MONTH_NUMBERS.get(m.group(2).lower()[:3])
         if month:
             try:
                 return dt.date(int(m.group(3)), month, int(m.group(1)))
@@ -76,7 +77,7 @@ def propose_sources(doc: Document, infos: list[LineInfo], source_id: str | None 
     if m:
         meeting = f"Møte {m.group(1)}"
     elif date:
-        meeting = f"Møte {date.day}. {_month_name(date.month)} {date.year}"
+        meeting = f"Møte {norsk.date(date)}"
     base = source_id or _slug(f"{abbrev}-{date:%Y-%m}" if date else
                               f"{abbrev}-{doc.path.stem}")
     rows = [{"source_id": base, "organ": organ, "title": title, "meeting": meeting,
@@ -119,10 +120,6 @@ def _organ(head: list[str]) -> tuple[str, str, str]:
             return name, abbrev, f"Møte i {name}"
     first = head[0] if head else "Ukjent"
     return first[:60], "dok", first[:80]
-
-
-def _month_name(n: int) -> str:
-    return list(_MONTH_NUMBERS)[n - 1]
 
 
 def _slug(text: str) -> str:
