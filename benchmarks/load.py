@@ -56,9 +56,9 @@ sys.path.insert(0, str(ROOT))
 
 from workbench.serving import testing, viewer  # noqa: E402
 
-CHROMIUM = os.environ.get("WORKBENCH_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from dashboards import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (same folder)
+
 DASHBOARDS = ["Oversikt.ipynb", "Budsjett.ipynb", "Tilskudd.ipynb",
               "Velferdsteknologi.ipynb", "Kommuner.ipynb"]
 RESULTS = ROOT / "benchmarks" / "results" / "load.json"

@@ -34,6 +34,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 from websockets.asyncio.client import ClientConnection, connect
 
 SUBPROTOCOL = "v1.kernel.websocket.jupyter.org"
@@ -42,29 +46,17 @@ CONFIG = re.compile(r'<script id="jupyter-config-data" type="application/json">\
 
 
 def encode(channel: str, header: dict, parent: dict, metadata: dict, content: dict) -> bytes:
-    """A message in the v1 kernel websocket protocol (jupyter_server's
-    ``serialize_msg_to_ws_v1``): the number of offsets, the offsets (8-byte little
-    endian), then channel, header, parent header, metadata, content."""
-    parts = [channel.encode()] + [json.dumps(p).encode()
-                                  for p in (header, parent, metadata, content)]
-    offsets, pos = [], 8 * (len(parts) + 2)
-    for part in parts:
-        offsets.append(pos)
-        pos += len(part)
-    offsets.append(pos)
-    head = len(offsets).to_bytes(8, "little") + b"".join(o.to_bytes(8, "little")
-                                                         for o in offsets)
-    return head + b"".join(parts)
+    """A message in the v1 kernel websocket protocol, as the page's front end sends it."""
+    return serialize_msg_to_ws_v1([json.dumps(p).encode()
+                                   for p in (header, parent, metadata, content)], channel)
 
 
 def decode(frame: bytes, content: bool = True) -> dict:
     """A v1 frame as a message; ``content=False`` leaves the content unparsed (bytes)."""
-    n = int.from_bytes(frame[:8], "little")
-    offsets = [int.from_bytes(frame[8 * (i + 1):8 * (i + 2)], "little") for i in range(n)]
-    parts = [frame[offsets[i]:offsets[i + 1]] for i in range(n - 1)]
-    header, parent, metadata = (json.loads(p) if p else {} for p in parts[1:4])
-    body = parts[4] if len(parts) > 4 else b""
-    return {"channel": parts[0].decode(), "header": header, "parent_header": parent,
+    channel, parts = deserialize_msg_from_ws_v1(frame)
+    header, parent, metadata = (json.loads(p) if p else {} for p in parts[:3])
+    body = parts[3] if len(parts) > 3 else b""
+    return {"channel": channel, "header": header, "parent_header": parent,
             "metadata": metadata,
             "content": (json.loads(body) if body else {}) if content else body}
 
