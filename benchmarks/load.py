@@ -86,9 +86,10 @@ def loadavg() -> float:
 
 class Sampler:
     """Peak memory (RSS, PSS summed over the servers' processes) and kernel count,
-    sampled in a thread every ``interval`` s."""
+    sampled in a thread every ``interval`` s (each sample reads /proc for every server
+    process: load-generator CPU on the server's cores, so not more often)."""
 
-    def __init__(self, servers, interval: float = 0.5):
+    def __init__(self, servers, interval: float = 1.0):
         self.servers, self.interval = servers, interval
         self.peak = {"rss": 0.0, "pss": 0.0, "kernels": 0}
         self._stop = threading.Event()

@@ -206,7 +206,8 @@ class Server:
                  for k in ("rss", "pss", "uss")}
         zygote = [m for pid, m in others.items() if "workbench.serving.zygote" in cmdline(pid)]
         return {"total": {k: mb(v) for k, v in total.items()},
-                "voila": {k: mb(v) for k, v in memory_kb(self.proc.pid).items()},
+                "voila": {k: mb(v) for k, v in (others.get(self.proc.pid)
+                                                or memory_kb(self.proc.pid)).items()},
                 "zygote": {k: mb(v) for k, v in zygote[0].items()} if zygote else None,
                 "kernels": {pid: {k: mb(v) for k, v in m.items()}
                             for pid, m in kernels.items()}}
