@@ -101,7 +101,7 @@ c.VoilaKernelManager.fill_delay = 10
 # possible, kernels start the usual way (the log says why).
 c.KernelProvisionerFactory.default_provisioner_name = "workbench-fork"
 
-# At most this many kernels at once, pooled ones included (64–82 MB PSS / 175–197 MB RSS
+# At most this many kernels at once, pooled ones included (63–87 MB PSS / 160–197 MB RSS
 # each, docs/serving.md). Warm kernels give their slot up to a viewer. A viewer beyond
 # the cap gets the Norwegian busy page (503 with Retry-After; it retries by itself); a
 # pool refill at the cap waits up to preheat_wait seconds for a free slot.
