@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from . import catalog, paths
-from .errors import WorkbenchError
+from .errors import NoDatabase
 from .sql import ident as _q
 
 LOAD_LOG_DDL = """
@@ -114,7 +114,7 @@ def connect(db: str | os.PathLike | None = None, read_only: bool = True
     """
     path = paths.db_path(db)
     if not path.exists():
-        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first")
+        raise NoDatabase(path)
     return duckdb.connect(str(path), read_only=read_only)
 
 
@@ -131,7 +131,7 @@ def publish(db: Path, *, start_from_existing: bool):
     _remove(tmp)
     if start_from_existing:
         if not db.exists():
-            raise WorkbenchError(f"{db}: no database here yet; run `workbench build` first")
+            raise NoDatabase(db)
         shutil.copyfile(db, tmp)
     con = duckdb.connect(str(tmp))
     try:

@@ -55,6 +55,13 @@ class WorkbenchError(Exception):
     """An error meant for the user: printed without a traceback, non-zero exit."""
 
 
+class NoDatabase(WorkbenchError):
+    """There is no published database at the path yet."""
+
+    def __init__(self, path) -> None:
+        super().__init__(f"{path}: no database here yet; run `workbench build` first")
+
+
 class UnknownDataset(WorkbenchError):
     """A dataset name that is not in the catalog."""
 

@@ -22,7 +22,7 @@ import duckdb
 import polars as pl
 
 from . import params, paths
-from .errors import WorkbenchError
+from .errors import NoDatabase, WorkbenchError
 
 _PARAM = re.compile(r"^--\s*@param\s+(\w+)\s+(int|decimal|text|bool)"
                     r"(?:\s*=\s*(.*?))?\s*(?::\s*(.*))?$")
@@ -144,8 +144,7 @@ def connection(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
     try:
         stamp = (os.stat(path).st_ino, os.stat(path).st_mtime_ns)
     except FileNotFoundError:
-        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first") \
-            from None
+        raise NoDatabase(path) from None
     with _lock:
         key = str(path.resolve())
         cached = _shared.get(key)
@@ -153,8 +152,8 @@ def connection(db: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection
             return cached[1]
         if cached:
             cached[1].close()
-        # Not database.connect(): that module brings the catalog and the build
-        # machinery, which a dashboard kernel does not need.
+        # Not database.connect(): that module brings the catalog (the schema), which a
+        # dashboard kernel does not need; the existence check is the stat above.
         con = duckdb.connect(str(path), read_only=True)
         _shared[key] = (stamp, con)
         return con

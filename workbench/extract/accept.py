@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .. import catalog, paths
-from ..errors import Problem, ValidationError, WorkbenchError
+from ..errors import NoDatabase, Problem, ValidationError
 from . import extractor
 from . import proposals as P
 from .figures import NOK, PERCENT, SCORE, UNITS
@@ -104,7 +104,7 @@ def accept_proposals(props: list[Proposal], *, origin: str, document: str,
     """Map the accepted proposals, validate them all, then load them all (or nothing)."""
     db_path, data_dir = paths.db_path(db), paths.data_dir(data)
     if not db_path.exists():
-        raise WorkbenchError(f"{db_path}: no database here yet; run `workbench build` first")
+        raise NoDatabase(db_path)
     result = AcceptResult()
     problems: list[Problem] = []
     rows: dict[str, list[tuple[int, dict]]] = {}

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import paths
-from ..errors import WorkbenchError
+from ..errors import NoDatabase, WorkbenchError
 from ..files import atomic_write
 from . import pool
 from .execute import Job, Outcome
@@ -55,7 +55,7 @@ def database(db: str | os.PathLike | None = None) -> Path:
     """The published database's absolute path; an error when there is none yet."""
     path = paths.db_path(db).resolve()
     if not path.exists():
-        raise WorkbenchError(f"{path}: no database here yet; run `workbench build` first")
+        raise NoDatabase(path)
     return path
 
 
