@@ -223,6 +223,12 @@ def test_dashboard_kernels_are_lean(server, tmp_path):
 
     from workbench.serving.forkkernel import ForkedProcess, Zygote
 
+    # The test before ends with viewers leaving: their dashboards' pools refill
+    # fill_delay (10 s) later. Look at the served kernels once they are all there.
+    deadline = time.monotonic() + 60
+    while not server.pools_full():
+        assert time.monotonic() < deadline, server.health()
+        time.sleep(0.5)
     kernels = server.kernel_pids()
     assert len(kernels) >= 5
     for pid in kernels:
